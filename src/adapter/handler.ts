@@ -1,0 +1,44 @@
+/** Maps one Fastly fetch event onto the pure service. */
+import { env } from 'fastly:env';
+import type { BackendName } from '../core/backends.ts';
+import type { CacheRule } from '../core/cache-policy.ts';
+import type { Clock } from '../core/clock.ts';
+import { describe } from '../core/config.ts';
+import { BACKEND_NAME_HEADER } from '../core/diagnostics.ts';
+import { serve, unavailablePage } from '../core/service.ts';
+import { backendHealth } from './backends.ts';
+import { loadConfig } from './config-store.ts';
+import { writeLog } from './log.ts';
+import { readSecret } from './secrets.ts';
+import { sendToBackend } from './send.ts';
+
+const clock: Clock = {
+  now: () => performance.now(),
+  schedule(ms, fn) {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
+export async function handleFetchEvent(event: FetchEvent): Promise<Response> {
+  const { config, problems } = loadConfig();
+  try {
+    return await serve(event.request, {
+      config,
+      configProblems: problems,
+      clock,
+      requestId: env('FASTLY_TRACE_ID') ?? crypto.randomUUID(),
+      date: () => new Date(),
+      health: backendHealth,
+      send: (backend: BackendName, request: Request, cache: CacheRule) => sendToBackend(backend, request, cache),
+      secret: readSecret,
+      log: (record) => writeLog(config.logEndpoint, record),
+    });
+  } catch (error) {
+    // A bug must still give the user the branded page, never a raw error.
+    console.error(`govuk-failover: unexpected error: ${describe(error)}`);
+    const page = unavailablePage();
+    page.headers.set(BACKEND_NAME_HEADER, 'error');
+    return page;
+  }
+}

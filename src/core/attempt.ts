@@ -1,0 +1,57 @@
+/**
+ * What happened when the service tried one backend for one request.
+ * Every backend failure becomes one of these outcomes; the log and the
+ * `Server-Timing` header report them as they are.
+ */
+import type { BackendName } from './backends.ts';
+
+export type AttemptOutcome =
+  /** An answer the service accepted and served. */
+  | 'ok'
+  /** An answer the service does not serve: a 5xx from origin, anything but 200 from a mirror. */
+  | 'http-error'
+  /** The backend did not answer in time (first byte, between bytes or connect). */
+  | 'timeout'
+  /** The connection failed: refused, reset, DNS, TLS. */
+  | 'connection-error'
+  /** Anything else that went wrong while sending. */
+  | 'error'
+  /** Not contacted: the backend is missing or not configured. */
+  | 'unavailable'
+  /** Not contacted: its health check says unhealthy. */
+  | 'unhealthy'
+  /** Still waiting when another backend's answer was served; left to finish on its own. */
+  | 'abandoned';
+
+export interface AttemptRecord {
+  readonly backend: BackendName;
+  outcome: AttemptOutcome | 'pending';
+  status?: number;
+  /** Milliseconds after the request started at which this attempt started. */
+  readonly startMs: number;
+  durationMs: number;
+  /** A short reason for `unavailable` and `error`. */
+  detail?: string;
+}
+
+/** Thrown by a sender for a backend that cannot be contacted (missing, or not configured). */
+export class BackendUnavailable extends Error {
+  override readonly name = 'BackendUnavailable';
+}
+
+/**
+ * Classifies a transport failure. Production messages name the cause
+ * ("Connection refused", "HTTP response timeout"); Viceroy's are always the
+ * same generic NetworkError, so the time the attempt took decides there:
+ * refusals and resets come back at once, timeouts only after the backend's
+ * timeout, which is never shorter than `timeoutFloorMs`.
+ */
+export function classifyFailure(error: unknown, elapsedMs: number, timeoutFloorMs = 1000): 'timeout' | 'connection-error' | 'error' {
+  const name = typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
+  const message = typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
+  const isTransport = name === 'NetworkError' || name === 'TypeError' || /network|fetch|connect|socket/i.test(message);
+  if (!isTransport) return 'error';
+  if (/time(d)?\s*out|timeout/i.test(message)) return 'timeout';
+  if (/refused|reset|dns|resolve|tls|certificate|unreachable/i.test(message)) return 'connection-error';
+  return elapsedMs >= timeoutFloorMs ? 'timeout' : 'connection-error';
+}

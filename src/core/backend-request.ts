@@ -1,0 +1,72 @@
+/**
+ * The request each backend receives. Origin gets the client's request as it
+ * came (less the override token); a mirror gets a fresh GET or HEAD for the
+ * crawler's copy of the page, with only harmless headers.
+ */
+import { type BackendName, type MirrorName, isMirror } from './backends.ts';
+import { BackendUnavailable } from './attempt.ts';
+import type { Config, MirrorSettings } from './config.ts';
+import { signGcsRequest } from './gcs-signature.ts';
+import { mirrorRequestPath } from './mirror-path.ts';
+import { OVERRIDE_HEADER, OVERRIDE_TOKEN_HEADER } from './override.ts';
+
+/** Client headers a mirror may see. Conditional and range headers are left out: a mirror must answer 200 to count. */
+const MIRROR_FORWARDED_HEADERS = ['accept', 'accept-language', 'user-agent'] as const;
+
+export const MIRROR_REQUEST_MARK = 'Fastly-Failover';
+
+export interface GcsCredentials {
+  readonly accessId: string;
+  readonly secretKey: string;
+}
+
+export interface BackendRequestContext {
+  readonly config: Config;
+  /** The GCS HMAC key, or null when none is configured. */
+  gcsCredentials(): Promise<GcsCredentials | null>;
+  /** Wall-clock time for the GCS `Date` header. */
+  readonly date: () => Date;
+}
+
+export function mirrorSettings(config: Config, mirror: MirrorName): MirrorSettings {
+  return config[mirror];
+}
+
+export async function buildBackendRequest(backend: BackendName, original: Request, context: BackendRequestContext): Promise<Request> {
+  if (!isMirror(backend)) return originRequest(original);
+  return mirrorRequest(backend, original, context);
+}
+
+function originRequest(original: Request): Request {
+  original.headers.delete(OVERRIDE_TOKEN_HEADER);
+  return original;
+}
+
+async function mirrorRequest(mirror: MirrorName, original: Request, context: BackendRequestContext): Promise<Request> {
+  const settings = mirrorSettings(context.config, mirror);
+  const url = new URL(original.url);
+  const path = mirrorRequestPath(url, settings.prefix);
+  const headers = new Headers();
+  for (const name of MIRROR_FORWARDED_HEADERS) {
+    const value = original.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  headers.set(MIRROR_REQUEST_MARK, '1');
+  // Without a configured host the request keeps the page's host; the backend's override_host replaces it.
+  const host = settings.host ?? url.host;
+  if (settings.host !== null) headers.set('Host', settings.host);
+
+  if (mirror === 'mirrorGCS') {
+    const bucket = context.config.gcsBucket;
+    if (bucket === null) throw new BackendUnavailable('gcs_bucket is not set in config store failover_config');
+    const credentials = await context.gcsCredentials();
+    if (credentials === null) throw new BackendUnavailable('no HMAC key (gcs_access_id, gcs_secret_key) in secret store failover_secrets');
+    const signed = await signGcsRequest({ ...credentials, bucket, path, date: context.date(), method: original.method === 'HEAD' ? 'HEAD' : 'GET' });
+    headers.set('Date', signed.date);
+    headers.set('Authorization', signed.authorization);
+  }
+  return new Request(`${url.protocol}//${host}${path}`, { method: original.method === 'HEAD' ? 'HEAD' : 'GET', headers });
+}
+
+/** Headers the client's request must never carry to a mirror (documented; the allow-list above already drops them). */
+export const NEVER_TO_MIRRORS = ['cookie', 'authorization', OVERRIDE_HEADER.toLowerCase(), OVERRIDE_TOKEN_HEADER.toLowerCase()] as const;

@@ -1,0 +1,79 @@
+/**
+ * How long each kind of answer is kept in Fastly's cache, and what
+ * `Cache-Control` the user is given. Pure: the adapter applies it through
+ * the HTTP cache API (`afterSend`) where it exists, and through a plain
+ * host-mode override where it does not (Viceroy).
+ */
+import { type BackendName, isMirror } from './backends.ts';
+import type { Config } from './config.ts';
+import type { Mode } from './policy.ts';
+import { FAILOVER_METHODS } from './request-checks.ts';
+
+export type CacheDecision =
+  /** Store with this TTL (seconds), whatever the status. */
+  | { readonly store: 'force'; readonly ttl: number }
+  /** Fastly's own decision from the response headers; `ttl` replaces a missing lifetime. */
+  | { readonly store: 'default'; readonly ttl?: number }
+  /** Never store. */
+  | { readonly store: 'never' }
+  /** Do not store this answer, so the stale copy already stored stays and is served. */
+  | { readonly store: 'keep-stale' };
+
+export type CacheRule =
+  | { readonly kind: 'pass' }
+  | {
+      readonly kind: 'cache';
+      /** Seconds a stale copy may stand in when the backend fails (0: never). */
+      readonly staleIfError: number;
+      /** The TTL for runtimes without the HTTP cache API (host-mode override); undefined keeps Fastly's default. */
+      readonly hostModeTtl: number | undefined;
+      decide(status: number, headers: Headers, staleAvailable: boolean): CacheDecision;
+    };
+
+const UNCACHEABLE_DIRECTIVES = /(?:^|,)\s*(?:private|no-store|no-cache)\s*(?:,|$|=)|(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*"?0+"?\s*(?:,|$)/i;
+const FRESHNESS_DIRECTIVES = /(?:^|,)\s*(?:s-maxage|max-age)\s*=/i;
+
+/** Whether origin's headers forbid caching (`private`, `no-store`, `no-cache`, `max-age=0`). */
+export function forbidsCaching(headers: Headers): boolean {
+  return UNCACHEABLE_DIRECTIVES.test(headers.get('Cache-Control') ?? '') || UNCACHEABLE_DIRECTIVES.test(headers.get('Surrogate-Control') ?? '');
+}
+
+/** Whether origin says how long its answer stays fresh. */
+export function hasFreshness(headers: Headers): boolean {
+  return FRESHNESS_DIRECTIVES.test(headers.get('Cache-Control') ?? '') || FRESHNESS_DIRECTIVES.test(headers.get('Surrogate-Control') ?? '') || headers.has('Expires');
+}
+
+export function cacheRuleFor(mode: Mode, method: string, backend: BackendName, config: Config): CacheRule {
+  if (mode === 'override' || !FAILOVER_METHODS.includes(method)) return { kind: 'pass' };
+  if (isMirror(backend)) {
+    return {
+      kind: 'cache',
+      staleIfError: 0,
+      hostModeTtl: config.mirrorTtl,
+      decide(status) {
+        if (status === 200) return { store: 'force', ttl: config.mirrorTtl };
+        if (status >= 500) return { store: 'force', ttl: config.errorTtl };
+        return { store: 'never' };
+      },
+    };
+  }
+  return {
+    kind: 'cache',
+    staleIfError: config.staleIfError,
+    hostModeTtl: undefined,
+    decide(status, headers, staleAvailable) {
+      if (status >= 500) return staleAvailable ? { store: 'keep-stale' } : { store: 'force', ttl: config.errorTtl };
+      if (forbidsCaching(headers)) return { store: 'never' };
+      if (hasFreshness(headers)) return { store: 'default' };
+      return { store: 'default', ttl: config.defaultTtl };
+    },
+  };
+}
+
+/** The `Cache-Control` given to the user, or `undefined` to pass on the backend's own. */
+export function deliveredCacheControl(mode: Mode, backend: BackendName | 'error', config: Config): string | undefined {
+  if (mode === 'override') return 'private, no-store';
+  if (backend === 'error') return `max-age=${config.errorTtl}`;
+  if (isMirror(backend)) return `max-age=${config.mirrorTtl}`;
+  return undefined;
+}

@@ -1,0 +1,149 @@
+/**
+ * Every setting of the service, with its default, parsed in one place.
+ *
+ * Values come from the Config Store `failover_config` (the adapter hands in a
+ * reader). Every key is optional; a missing store or a bad value falls back
+ * to the default and is reported in `problems`, never thrown.
+ */
+
+export type OverrideMode = 'enabled' | 'disabled' | 'token';
+
+export interface MirrorSettings {
+  /** Directory in the bucket that holds the crawler's copy, e.g. `www.gov.uk`. */
+  readonly prefix: string;
+  /** `Host` header sent to the bucket; `null` leaves the backend's own. */
+  readonly host: string | null;
+}
+
+export interface Config {
+  readonly hedgeAfterMs: number;
+  readonly backendOverride: OverrideMode;
+  readonly logEndpoint: string;
+  readonly mirrorTtl: number;
+  readonly errorTtl: number;
+  readonly defaultTtl: number;
+  readonly staleIfError: number;
+  readonly mirrorS3: MirrorSettings;
+  readonly mirrorS3Replica: MirrorSettings;
+  readonly mirrorGCS: MirrorSettings;
+  readonly gcsBucket: string | null;
+}
+
+export const CONFIG_STORE_NAME = 'failover_config';
+export const SECRET_STORE_NAME = 'failover_secrets';
+export const SECRET_KEYS = {
+  gcsAccessId: 'gcs_access_id',
+  gcsSecretKey: 'gcs_secret_key',
+  overrideToken: 'override_token',
+} as const;
+
+export const DEFAULT_PREFIX = 'www.gov.uk';
+
+export const DEFAULT_CONFIG: Config = {
+  hedgeAfterMs: 5000,
+  backendOverride: 'enabled',
+  logEndpoint: 'failover_log',
+  mirrorTtl: 900,
+  errorTtl: 1,
+  defaultTtl: 3600,
+  staleIfError: 86_400,
+  mirrorS3: { prefix: DEFAULT_PREFIX, host: null },
+  mirrorS3Replica: { prefix: DEFAULT_PREFIX, host: null },
+  mirrorGCS: { prefix: DEFAULT_PREFIX, host: null },
+  gcsBucket: null,
+};
+
+/** The keys the Config Store may hold, with what each means. The README lists the same. */
+export const CONFIG_KEYS = {
+  hedge_after_ms: 'ms an attempt may go unanswered before the next backend starts in parallel (0 = off)',
+  backend_override: '`enabled`, `disabled` or `token`: how the Backend-Override header is honoured',
+  log_endpoint: 'name of the log endpoint that receives one JSON line per request',
+  mirror_ttl: 'seconds a mirror 200 is cached and told to browsers (Cache-Control: max-age)',
+  error_ttl: 'seconds a 5xx is cached',
+  default_ttl: 'seconds an origin response without cache headers is cached',
+  stale_if_error: 'seconds a stale origin copy may be served when origin fails',
+  mirror_s3_prefix: 'bucket directory of the S3 mirror',
+  mirror_s3_replica_prefix: 'bucket directory of the S3 replica mirror',
+  mirror_gcs_prefix: 'bucket directory of the GCS mirror',
+  mirror_s3_host: 'Host header sent to the S3 mirror',
+  mirror_s3_replica_host: 'Host header sent to the S3 replica mirror',
+  mirror_gcs_host: 'Host header sent to the GCS mirror',
+  gcs_bucket: 'GCS bucket name, used to sign requests (no default: without it mirrorGCS is skipped)',
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** Reads one key; `null` when absent. */
+export type ConfigReader = (key: ConfigKey) => string | null;
+
+export interface ParsedConfig {
+  readonly config: Config;
+  /** One sentence per key that was present but unusable. */
+  readonly problems: readonly string[];
+}
+
+const MAX_SECONDS = 365 * 24 * 3600;
+const MAX_HEDGE_MS = 120_000;
+const HOST_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/;
+const PREFIX_SEGMENT = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$/;
+const ENDPOINT_PATTERN = /^[A-Za-z0-9_.-]{1,255}$/;
+
+export function parseConfig(read: ConfigReader): ParsedConfig {
+  const problems: string[] = [];
+
+  function value<T>(key: ConfigKey, fallback: T, parse: (raw: string) => T | undefined, allowed: string): T {
+    let raw: string | null;
+    try {
+      raw = read(key);
+    } catch (error) {
+      problems.push(`${key}: could not be read (${describe(error)}); using the default`);
+      return fallback;
+    }
+    if (raw === null) return fallback;
+    const parsed = parse(raw.trim());
+    if (parsed === undefined) {
+      problems.push(`${key}: ${JSON.stringify(raw.slice(0, 100))} is not ${allowed}; using the default`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  const integer = (max: number) => (raw: string) => {
+    if (!/^\d{1,10}$/.test(raw)) return undefined;
+    const n = Number(raw);
+    return n <= max ? n : undefined;
+  };
+  const host = (raw: string) => (HOST_PATTERN.test(raw) && raw.length <= 253 ? raw : undefined);
+  const prefix = (raw: string) => {
+    const trimmed = raw.replace(/^\/+|\/+$/g, '');
+    const segments = trimmed.split('/');
+    return segments.every((s) => PREFIX_SEGMENT.test(s)) ? segments.join('/') : undefined;
+  };
+  const mirror = (prefixKey: ConfigKey, hostKey: ConfigKey): MirrorSettings => ({
+    prefix: value(prefixKey, DEFAULT_PREFIX, prefix, 'a bucket directory such as www.gov.uk (letters, digits, . _ ~ - and /, no dot segments)'),
+    host: value<string | null>(hostKey, null, host, 'a host name'),
+  });
+
+  const config: Config = {
+    hedgeAfterMs: value('hedge_after_ms', DEFAULT_CONFIG.hedgeAfterMs, integer(MAX_HEDGE_MS), `a whole number of milliseconds from 0 to ${MAX_HEDGE_MS}`),
+    backendOverride: value('backend_override', DEFAULT_CONFIG.backendOverride, (raw) => {
+      const lower = raw.toLowerCase();
+      return lower === 'enabled' || lower === 'disabled' || lower === 'token' ? lower : undefined;
+    }, 'one of enabled, disabled, token'),
+    logEndpoint: value('log_endpoint', DEFAULT_CONFIG.logEndpoint, (raw) => (ENDPOINT_PATTERN.test(raw) ? raw : undefined), 'a log endpoint name'),
+    mirrorTtl: value('mirror_ttl', DEFAULT_CONFIG.mirrorTtl, integer(MAX_SECONDS), 'a whole number of seconds'),
+    errorTtl: value('error_ttl', DEFAULT_CONFIG.errorTtl, integer(MAX_SECONDS), 'a whole number of seconds'),
+    defaultTtl: value('default_ttl', DEFAULT_CONFIG.defaultTtl, integer(MAX_SECONDS), 'a whole number of seconds'),
+    staleIfError: value('stale_if_error', DEFAULT_CONFIG.staleIfError, integer(MAX_SECONDS), 'a whole number of seconds'),
+    mirrorS3: mirror('mirror_s3_prefix', 'mirror_s3_host'),
+    mirrorS3Replica: mirror('mirror_s3_replica_prefix', 'mirror_s3_replica_host'),
+    mirrorGCS: mirror('mirror_gcs_prefix', 'mirror_gcs_host'),
+    gcsBucket: value<string | null>('gcs_bucket', null, (raw) => (/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(raw) ? raw : undefined), 'a GCS bucket name'),
+  };
+  return { config, problems };
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

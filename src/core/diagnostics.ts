@@ -1,0 +1,69 @@
+/**
+ * What every response and the per-request log line say about how the
+ * answer was found. Secrets and cookies never appear here: only backend
+ * names, outcomes, statuses, durations, the method and the path.
+ */
+import type { AttemptRecord } from './attempt.ts';
+import type { BackendName } from './backends.ts';
+
+export const BACKEND_NAME_HEADER = 'Fastly-Backend-Name';
+export const FAILOVER_HEADER = 'Fastly-Failover';
+export const RESTARTS_HEADER = 'Fastly-Restarts';
+export const SERVER_TIMING_HEADER = 'Server-Timing';
+
+/** One `Server-Timing` entry per backend considered: `mirrorS3;desc="ok 200";dur=12.5`. */
+export function serverTiming(attempts: readonly AttemptRecord[]): string {
+  return attempts
+    .map((a) => `${a.backend};desc="${a.outcome}${a.status === undefined ? '' : ` ${a.status}`}";dur=${round(a.durationMs)}`)
+    .join(', ');
+}
+
+export interface LogRecord {
+  readonly time: string;
+  readonly request_id: string;
+  readonly method: string;
+  readonly path: string;
+  readonly override: string | null;
+  readonly attempts: readonly { backend: BackendName; outcome: string; status: number | null; start_ms: number; ms: number; detail?: string }[];
+  readonly backend: BackendName | 'error';
+  readonly status: number;
+  readonly total_ms: number;
+  readonly config_problems?: readonly string[];
+}
+
+export function logRecord(fields: {
+  time: Date;
+  requestId: string;
+  method: string;
+  path: string;
+  override: string | null;
+  attempts: readonly AttemptRecord[];
+  backend: BackendName | 'error';
+  status: number;
+  totalMs: number;
+  configProblems: readonly string[];
+}): LogRecord {
+  return {
+    time: fields.time.toISOString(),
+    request_id: fields.requestId,
+    method: fields.method,
+    path: fields.path,
+    override: fields.override,
+    attempts: fields.attempts.map((a) => ({
+      backend: a.backend,
+      outcome: a.outcome,
+      status: a.status ?? null,
+      start_ms: round(a.startMs),
+      ms: round(a.durationMs),
+      ...(a.detail ? { detail: a.detail } : {}),
+    })),
+    backend: fields.backend,
+    status: fields.status,
+    total_ms: round(fields.totalMs),
+    ...(fields.configProblems.length > 0 ? { config_problems: fields.configProblems } : {}),
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

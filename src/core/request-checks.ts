@@ -1,0 +1,54 @@
+/**
+ * What the service refuses before contacting any backend, each with a short
+ * plain-text reason that names what was wrong and what is allowed.
+ */
+
+export const ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'] as const;
+export const FAILOVER_METHODS: readonly string[] = ['GET', 'HEAD'];
+export const MAX_URL_BYTES = 8192;
+
+export interface Rejection {
+  readonly status: 400 | 414 | 501;
+  readonly message: string;
+}
+
+/** `undefined` when the request may proceed. */
+export function checkRequest(method: string, url: string): Rejection | undefined {
+  const length = new TextEncoder().encode(url).length;
+  if (length > MAX_URL_BYTES) {
+    return { status: 414, message: `The URL is ${length} bytes long; the limit is ${MAX_URL_BYTES} bytes.` };
+  }
+  if (!(ALLOWED_METHODS as readonly string[]).includes(method)) {
+    return {
+      status: 501,
+      message: `The method ${JSON.stringify(method.replace(/[^\x21-\x7e]/g, '?').slice(0, 32))} is not supported. Allowed: ${ALLOWED_METHODS.join(', ')}.`,
+    };
+  }
+  const path = rawPath(url);
+  const control = findControlCharacter(path);
+  if (control !== undefined) {
+    return { status: 400, message: `The path contains the control character ${control}; paths may not contain control characters (U+0000 to U+001F, U+007F), raw or percent-encoded.` };
+  }
+  return undefined;
+}
+
+/** The path part of a URL as sent, without query or fragment, not decoded. */
+export function rawPath(url: string): string {
+  const afterScheme = url.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/, '');
+  const end = afterScheme.search(/[?#]/);
+  return end === -1 ? afterScheme : afterScheme.slice(0, end);
+}
+
+function findControlCharacter(path: string): string | undefined {
+  for (let i = 0; i < path.length; i++) {
+    const code = path.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return describeCode(code);
+  }
+  const encoded = /%(?:[01][0-9a-fA-F]|7[fF])/.exec(path);
+  if (encoded) return `${describeCode(parseInt(encoded[0].slice(1), 16))} (as ${encoded[0]})`;
+  return undefined;
+}
+
+function describeCode(code: number): string {
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}

@@ -1,0 +1,172 @@
+/**
+ * One request, start to finish: refuse bad input, decide the override, try
+ * the backends, and shape the answer with its diagnostics and log line.
+ * Pure: every platform service arrives through `ServiceEnv`.
+ */
+import type { AttemptRecord } from './attempt.ts';
+import { type BackendName, isMirror } from './backends.ts';
+import { buildBackendRequest, type GcsCredentials } from './backend-request.ts';
+import { type CacheRule, cacheRuleFor, deliveredCacheControl } from './cache-policy.ts';
+import type { Clock } from './clock.ts';
+import { type Config, SECRET_KEYS } from './config.ts';
+import {
+  BACKEND_NAME_HEADER,
+  FAILOVER_HEADER,
+  type LogRecord,
+  logRecord,
+  RESTARTS_HEADER,
+  SERVER_TIMING_HEADER,
+  serverTiming,
+} from './diagnostics.ts';
+import { ERROR_PAGE_HTML, RETRY_AFTER_SECONDS } from './error-page.ts';
+import { runFailover } from './failover.ts';
+import { decideOverride, OVERRIDE_HEADER, OVERRIDE_IGNORED_HEADER, OVERRIDE_TOKEN_HEADER } from './override.ts';
+import { type Health, isAcceptable, type Mode, planCandidates } from './policy.ts';
+import { checkRequest, rawPath } from './request-checks.ts';
+
+export interface ServiceEnv {
+  readonly config: Config;
+  readonly configProblems: readonly string[];
+  readonly clock: Clock;
+  readonly requestId: string;
+  /** Health of a backend; a backend that does not exist counts as `unknown` (sending to it then fails). */
+  health(backend: BackendName): Health;
+  /** Sends a request to a backend with the given cache rule. Rejects on transport failure. */
+  send(backend: BackendName, request: Request, cache: CacheRule): Promise<Response>;
+  /** Reads a secret; null when absent. */
+  secret(key: string): Promise<string | null>;
+  /** Writes one log line to the log endpoint. */
+  log(record: LogRecord): void;
+  /** Wall-clock time, for the GCS `Date` header and the log. */
+  readonly date: () => Date;
+}
+
+/** Bucket headers never passed back to the user. */
+const BUCKET_HEADER = /^x-(?:amz|goog)-/i;
+
+export async function serve(request: Request, env: ServiceEnv): Promise<Response> {
+  const startedAt = env.clock.now();
+  const method = request.method;
+  const path = safePath(request.url);
+  const finish = (response: Response, fields: { backend: BackendName | 'error'; attempts: readonly AttemptRecord[]; override: string | null }) => {
+    env.log(
+      logRecord({
+        time: env.date(),
+        requestId: env.requestId,
+        method,
+        path,
+        override: fields.override,
+        attempts: fields.attempts,
+        backend: fields.backend,
+        status: response.status,
+        totalMs: env.clock.now() - startedAt,
+        configProblems: env.configProblems,
+      }),
+    );
+    if (!response.headers.has(BACKEND_NAME_HEADER)) response.headers.set(BACKEND_NAME_HEADER, fields.backend);
+    if (!response.headers.has(RESTARTS_HEADER)) response.headers.set(RESTARTS_HEADER, '0');
+    return method === 'HEAD' && response.body !== null ? new Response(null, response) : response;
+  };
+
+  const rejection = checkRequest(method, request.url);
+  if (rejection) return finish(plainText(rejection.status, rejection.message), { backend: 'error', attempts: [], override: null });
+
+  const overrideHeader = request.headers.get(OVERRIDE_HEADER);
+  const override = await decideOverride({
+    header: overrideHeader,
+    tokenHeader: request.headers.get(OVERRIDE_TOKEN_HEADER),
+    mode: env.config.backendOverride,
+    expectedToken: () => env.secret(SECRET_KEYS.overrideToken),
+  });
+  request.headers.delete(OVERRIDE_HEADER);
+  if (override.kind === 'reject') {
+    return finish(plainText(override.status, override.message), { backend: 'error', attempts: [], override: 'rejected' });
+  }
+  const overrideBackend = override.kind === 'use' ? override.backend : undefined;
+  const mode: Mode = overrideBackend ? 'override' : 'failover';
+
+  const context = {
+    config: env.config,
+    date: env.date,
+    gcsCredentials: () => readGcsCredentials(env),
+  };
+  const result = await runFailover(
+    {
+      candidates: planCandidates(method, overrideBackend, (b) => env.health(b)),
+      hedgeAfterMs: mode === 'override' ? 0 : env.config.hedgeAfterMs,
+      accept: (backend, response) => isAcceptable(mode, method, backend, response),
+    },
+    {
+      clock: env.clock,
+      send: async (backend) => env.send(backend, await buildBackendRequest(backend, request, context), cacheRuleFor(mode, method, backend, env.config)),
+    },
+  );
+
+  const overrideLog = overrideBackend ?? (override.kind === 'ignored' ? `ignored (${override.reason})` : null);
+  let response: Response;
+  let backend: BackendName | 'error';
+  if (result.kind === 'answered') {
+    backend = result.backend;
+    response = answerFrom(result.response, backend);
+    response.headers.set(RESTARTS_HEADER, String(result.restarts));
+  } else {
+    backend = 'error';
+    response = mode === 'override' ? overrideFailure(result.attempts) : unavailablePage();
+    response.headers.set(RESTARTS_HEADER, String(result.attempts.filter((a) => a.outcome !== 'unhealthy').length));
+  }
+  response.headers.set(BACKEND_NAME_HEADER, backend);
+  if (backend !== 'error' && isMirror(backend)) response.headers.set(FAILOVER_HEADER, '1');
+  response.headers.set(SERVER_TIMING_HEADER, serverTiming(result.attempts));
+  const cacheControl = deliveredCacheControl(mode, backend, env.config);
+  if (cacheControl !== undefined) response.headers.set('Cache-Control', cacheControl);
+  if (override.kind === 'ignored') response.headers.set(OVERRIDE_IGNORED_HEADER, override.reason);
+  return finish(response, { backend, attempts: result.attempts, override: overrideLog });
+}
+
+/** A backend's answer with headers the service may change, and bucket headers removed. */
+function answerFrom(upstream: Response, backend: BackendName): Response {
+  const headers = new Headers(upstream.headers);
+  if (isMirror(backend)) {
+    for (const name of [...headers.keys()]) if (BUCKET_HEADER.test(name)) headers.delete(name);
+  }
+  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+}
+
+export function unavailablePage(): Response {
+  return new Response(ERROR_PAGE_HTML, {
+    status: 503,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  });
+}
+
+/** With an override there is no fallback: say plainly what the named backend did. */
+function overrideFailure(attempts: readonly AttemptRecord[]): Response {
+  const attempt = attempts[0];
+  if (!attempt) return plainText(503, 'No backend was tried.');
+  const what = `${attempt.backend} ${attempt.outcome}${attempt.detail ? `: ${attempt.detail}` : ''} after ${Math.round(attempt.durationMs)} ms`;
+  switch (attempt.outcome) {
+    case 'timeout':
+      return plainText(504, `Backend-Override: ${what}. The backend did not answer in time.`);
+    case 'connection-error':
+      return plainText(502, `Backend-Override: ${what}. The connection to the backend failed.`);
+    default:
+      return plainText(503, `Backend-Override: ${what}.`);
+  }
+}
+
+export function plainText(status: number, message: string): Response {
+  return new Response(`${message}\n`, {
+    status,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+  });
+}
+
+async function readGcsCredentials(env: ServiceEnv): Promise<GcsCredentials | null> {
+  const [accessId, secretKey] = await Promise.all([env.secret(SECRET_KEYS.gcsAccessId), env.secret(SECRET_KEYS.gcsSecretKey)]);
+  return accessId && secretKey ? { accessId, secretKey } : null;
+}
+
+/** The path for logs: no query string (it may hold personal data), at most 1,000 characters. */
+function safePath(url: string): string {
+  return rawPath(url).slice(0, 1000);
+}
