@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { cacheRuleFor, deliveredCacheControl } from '../../src/core/cache-policy.ts';
+import { DEFAULT_CONFIG } from '../../src/core/config.ts';
+
+const decide = (backend: 'origin' | 'mirrorS3', status: number, headers: Record<string, string> = {}, stale = false) => {
+  const rule = cacheRuleFor('failover', 'GET', backend, DEFAULT_CONFIG);
+  if (rule.kind !== 'cache') throw new Error('expected a cache rule');
+  return rule.decide(status, new Headers(headers), stale);
+};
+
+describe('cache policy', () => {
+  it.each<[string, 'origin' | 'mirrorS3', number, Record<string, string>, boolean, object]>([
+    ['mirror 200 for 900 s', 'mirrorS3', 200, {}, false, { store: 'force', ttl: 900 }],
+    ['mirror 200 for 900 s whatever its headers say', 'mirrorS3', 200, { 'Cache-Control': 'no-store' }, false, { store: 'force', ttl: 900 }],
+    ['mirror 5xx for 1 s', 'mirrorS3', 503, {}, false, { store: 'force', ttl: 1 }],
+    ['never a mirror 403', 'mirrorS3', 403, {}, false, { store: 'never' }],
+    ['never a mirror 404', 'mirrorS3', 404, {}, false, { store: 'never' }],
+    ['origin 5xx for 1 s', 'origin', 500, {}, false, { store: 'force', ttl: 1 }],
+    ['origin 503 not at all when a stale copy can stand in', 'origin', 503, {}, true, { store: 'keep-stale' }],
+    ['origin without cache headers for 3600 s', 'origin', 200, {}, false, { store: 'default', ttl: 3600 }],
+    ['origin max-age as origin says', 'origin', 200, { 'Cache-Control': 'public, max-age=60' }, false, { store: 'default' }],
+    ['origin s-maxage as origin says', 'origin', 200, { 'Cache-Control': 's-maxage=30' }, false, { store: 'default' }],
+    ['origin Expires as origin says', 'origin', 200, { Expires: 'Thu, 01 Jan 2099 00:00:00 GMT' }, false, { store: 'default' }],
+    ['origin Surrogate-Control as origin says', 'origin', 200, { 'Surrogate-Control': 'max-age=300' }, false, { store: 'default' }],
+    ['never origin private', 'origin', 200, { 'Cache-Control': 'private' }, false, { store: 'never' }],
+    ['never origin no-store', 'origin', 200, { 'Cache-Control': 'no-store' }, false, { store: 'never' }],
+    ['never origin no-cache', 'origin', 200, { 'Cache-Control': 'no-cache, must-revalidate' }, false, { store: 'never' }],
+    ['never origin max-age=0', 'origin', 200, { 'Cache-Control': 'max-age=0' }, false, { store: 'never' }],
+    ['never origin private="Set-Cookie"', 'origin', 200, { 'Cache-Control': 'private="Set-Cookie", max-age=60' }, false, { store: 'never' }],
+    ['origin max-age=600 is not max-age=0', 'origin', 200, { 'Cache-Control': 'max-age=600' }, false, { store: 'default' }],
+  ])('caches %s', (_name, backend, status, headers, stale, expected) => {
+    expect(decide(backend, status, headers, stale)).toEqual(expected);
+  });
+
+  it('keeps a 24 h stale-if-error window for origin and none for mirrors', () => {
+    expect(cacheRuleFor('failover', 'GET', 'origin', DEFAULT_CONFIG)).toMatchObject({ kind: 'cache', staleIfError: 86_400 });
+    expect(cacheRuleFor('failover', 'GET', 'mirrorGCS', DEFAULT_CONFIG)).toMatchObject({ kind: 'cache', staleIfError: 0, hostModeTtl: 900 });
+  });
+
+  it('passes overrides and non-GET requests', () => {
+    expect(cacheRuleFor('override', 'GET', 'mirrorS3', DEFAULT_CONFIG)).toEqual({ kind: 'pass' });
+    expect(cacheRuleFor('failover', 'POST', 'origin', DEFAULT_CONFIG)).toEqual({ kind: 'pass' });
+  });
+
+  it('tells users what they may keep', () => {
+    expect(deliveredCacheControl('failover', 'mirrorS3Replica', DEFAULT_CONFIG)).toBe('max-age=900');
+    expect(deliveredCacheControl('failover', 'error', DEFAULT_CONFIG)).toBe('max-age=1');
+    expect(deliveredCacheControl('failover', 'origin', DEFAULT_CONFIG)).toBeUndefined();
+    expect(deliveredCacheControl('override', 'mirrorS3', DEFAULT_CONFIG)).toBe('private, no-store');
+    expect(deliveredCacheControl('override', 'origin', DEFAULT_CONFIG)).toBe('private, no-store');
+  });
+});

@@ -1,0 +1,250 @@
+import { describe, expect, it } from 'vitest';
+import type { BackendName } from '../../src/core/backends.ts';
+import type { CacheRule } from '../../src/core/cache-policy.ts';
+import { type Config, DEFAULT_CONFIG } from '../../src/core/config.ts';
+import type { LogRecord } from '../../src/core/diagnostics.ts';
+import type { Health } from '../../src/core/policy.ts';
+import { serve } from '../../src/core/service.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+
+type Answer = { status: number; body?: string; headers?: Record<string, string> } | { fail: 'refused' } | { fail: 'timeout' };
+
+interface World {
+  answers?: Partial<Record<BackendName, Answer>>;
+  health?: Partial<Record<BackendName, Health>>;
+  config?: Partial<Config>;
+  secrets?: Record<string, string>;
+}
+
+async function request(world: World, url: string, init: RequestInit = {}) {
+  const clock = new ManualClock();
+  const sent: { backend: BackendName; request: Request; cache: CacheRule }[] = [];
+  const logs: LogRecord[] = [];
+  const secretsRead: string[] = [];
+  const config: Config = { ...DEFAULT_CONFIG, gcsBucket: 'govuk-test-mirror', ...world.config };
+  const response = await serve(new Request(url, init), {
+    config,
+    configProblems: [],
+    clock,
+    requestId: 'req-1',
+    date: () => new Date('2026-11-21T12:00:00Z'),
+    health: (b) => world.health?.[b] ?? 'unknown',
+    async send(backend, req, cache) {
+      sent.push({ backend, request: req, cache });
+      const answer = world.answers?.[backend] ?? { status: 404, body: 'NoSuchKey' };
+      if ('fail' in answer) {
+        if (answer.fail === 'timeout') await new Promise<void>((resolve) => clock.schedule(15_000, resolve)).then(() => undefined);
+        throw Object.assign(new Error('NetworkError when attempting to fetch resource.'), { name: 'NetworkError' });
+      }
+      return new Response(answer.body ?? `${backend} body`, { status: answer.status, headers: answer.headers });
+    },
+    async secret(key) {
+      secretsRead.push(key);
+      return world.secrets?.[key] ?? null;
+    },
+    log: (record) => logs.push(record),
+  });
+  return { response, body: await response.text(), sent, logs, secretsRead };
+}
+
+const ORIGIN_DOWN: World['answers'] = { origin: { status: 503 } };
+
+describe('serve: answers and diagnostics', () => {
+  it('passes origin through untouched, with diagnostics', async () => {
+    const { response, body, logs } = await request({ answers: { origin: { status: 200, body: 'hello', headers: { 'Cache-Control': 'max-age=60', 'X-Origin': 'yes' } } } }, 'https://www.gov.uk/browse');
+    expect(response.status).toBe(200);
+    expect(body).toBe('hello');
+    expect(response.headers.get('Fastly-Backend-Name')).toBe('origin');
+    expect(response.headers.get('Fastly-Restarts')).toBe('0');
+    expect(response.headers.has('Fastly-Failover')).toBe(false);
+    expect(response.headers.get('Cache-Control')).toBe('max-age=60');
+    expect(response.headers.get('X-Origin')).toBe('yes');
+    expect(response.headers.get('Server-Timing')).toBe('origin;desc="ok 200";dur=0');
+    expect(logs).toHaveLength(1);
+  });
+
+  it('serves a mirror copy with Fastly-Failover, max-age=900 and no bucket headers', async () => {
+    const { response, body } = await request(
+      { answers: { origin: { status: 502 }, mirrorS3: { status: 200, body: 'mirror copy', headers: { 'x-amz-request-id': 'R', 'X-Amz-Meta-Crawl': 'x', 'x-goog-generation': '1', ETag: '"e"', 'Cache-Control': 'no-cache' } } } },
+      'https://www.gov.uk/browse',
+    );
+    expect(response.status).toBe(200);
+    expect(body).toBe('mirror copy');
+    expect(response.headers.get('Fastly-Backend-Name')).toBe('mirrorS3');
+    expect(response.headers.get('Fastly-Failover')).toBe('1');
+    expect(response.headers.get('Fastly-Restarts')).toBe('1');
+    expect(response.headers.get('Cache-Control')).toBe('max-age=900');
+    expect(response.headers.get('ETag')).toBe('"e"');
+    expect([...response.headers.keys()].filter((k) => /^x-(amz|goog)-/.test(k))).toEqual([]);
+    expect(response.headers.get('Server-Timing')).toBe('origin;desc="http-error 502";dur=0, mirrorS3;desc="ok 200";dur=0');
+  });
+
+  it('answers the branded 503 page when every backend fails, never a mirror 404', async () => {
+    const { response, body, logs } = await request({ answers: { origin: { fail: 'refused' }, mirrorS3: { status: 403 }, mirrorS3Replica: { status: 404 }, mirrorGCS: { status: 404 } }, secrets: { gcs_access_id: 'id', gcs_secret_key: 'k' } }, 'https://www.gov.uk/x');
+    expect(response.status).toBe(503);
+    expect(response.headers.get('Content-Type')).toContain('text/html');
+    expect(body).toContain('GOV.UK');
+    expect(body).toContain('Sorry, there is a problem with the service');
+    expect(response.headers.get('Retry-After')).toBe('30');
+    expect(response.headers.get('Fastly-Backend-Name')).toBe('error');
+    expect(response.headers.get('Fastly-Restarts')).toBe('4');
+    expect(response.headers.get('Cache-Control')).toBe('max-age=1');
+    expect(logs[0]).toMatchObject({ backend: 'error', status: 503 });
+    expect(logs[0]!.attempts.map((a) => a.outcome)).toEqual(['connection-error', 'http-error', 'http-error', 'http-error']);
+  });
+
+  it('answers HEAD without a body', async () => {
+    const { response, body } = await request({ answers: ORIGIN_DOWN }, 'https://www.gov.uk/x', { method: 'HEAD' });
+    expect(response.status).toBe(503);
+    expect(body).toBe('');
+    expect(response.headers.get('Fastly-Backend-Name')).toBe('error');
+  });
+});
+
+describe('serve: mirror requests', () => {
+  it('asks the bucket for the crawler key, with only harmless headers', async () => {
+    const { sent } = await request(
+      { answers: { ...ORIGIN_DOWN, mirrorS3: { status: 200 } }, config: { mirrorS3: { prefix: 'www.gov.uk', host: 'bucket.s3.amazonaws.com' } } },
+      'https://www.gov.uk/a%20b/?q=1',
+      { headers: { Cookie: 'session=secret', Authorization: 'Basic c2VjcmV0', 'If-None-Match': '"x"', Range: 'bytes=0-1', 'User-Agent': 'curl/8', Accept: 'text/html', 'Backend-Override-Token': 'tok' } },
+    );
+    const mirror = sent.find((s) => s.backend === 'mirrorS3')!.request;
+    expect(new URL(mirror.url).pathname).toBe('/www.gov.uk/a%2520b/index.html');
+    expect(new URL(mirror.url).search).toBe('');
+    expect(mirror.method).toBe('GET');
+    expect(Object.fromEntries(mirror.headers)).toEqual({ accept: 'text/html', 'user-agent': 'curl/8', 'fastly-failover': '1', host: 'bucket.s3.amazonaws.com' });
+    const origin = sent.find((s) => s.backend === 'origin')!.request;
+    expect(origin.headers.get('Cookie')).toBe('session=secret');
+    expect(origin.headers.has('Backend-Override-Token')).toBe(false);
+  });
+
+  it('signs GCS requests with the HMAC key from the secret store', async () => {
+    const { sent, logs } = await request(
+      { answers: { ...ORIGIN_DOWN, mirrorS3: { status: 404 }, mirrorS3Replica: { status: 404 }, mirrorGCS: { status: 200 } }, secrets: { gcs_access_id: 'GOOGTESTID', gcs_secret_key: 'very-secret-key' } },
+      'https://www.gov.uk/browse',
+    );
+    const gcs = sent.find((s) => s.backend === 'mirrorGCS')!.request;
+    expect(gcs.headers.get('Date')).toBe('Sat, 21 Nov 2026 12:00:00 GMT');
+    expect(gcs.headers.get('Authorization')).toMatch(/^AWS GOOGTESTID:[A-Za-z0-9+/]{27}=$/);
+    expect(JSON.stringify(logs)).not.toContain('very-secret-key');
+    expect(JSON.stringify(logs)).not.toContain('GOOGTESTID:');
+  });
+
+  it('skips GCS, and says why in the log, without a key', async () => {
+    const { response, sent, logs } = await request({ answers: { ...ORIGIN_DOWN, mirrorS3: { status: 404 }, mirrorS3Replica: { status: 404 }, mirrorGCS: { status: 200 } } }, 'https://www.gov.uk/browse');
+    expect(response.status).toBe(503);
+    expect(sent.map((s) => s.backend)).toEqual(['origin', 'mirrorS3', 'mirrorS3Replica']);
+    expect(logs[0]!.attempts[3]).toMatchObject({ backend: 'mirrorGCS', outcome: 'unavailable' });
+    expect(logs[0]!.attempts[3]!.detail).toContain('failover_secrets');
+  });
+
+  it('skips GCS without a bucket name', async () => {
+    const { logs } = await request({ answers: { ...ORIGIN_DOWN }, config: { gcsBucket: null }, secrets: { gcs_access_id: 'a', gcs_secret_key: 'b' } }, 'https://www.gov.uk/');
+    expect(logs[0]!.attempts[3]).toMatchObject({ backend: 'mirrorGCS', outcome: 'unavailable' });
+    expect(logs[0]!.attempts[3]!.detail).toContain('gcs_bucket');
+  });
+
+  it('sends mirrors through the cache for 900 s, and overrides past it', async () => {
+    const { sent } = await request({ answers: { ...ORIGIN_DOWN, mirrorS3: { status: 200 } } }, 'https://www.gov.uk/');
+    expect(sent.map((s) => s.cache.kind)).toEqual(['cache', 'cache']);
+    const over = await request({ answers: { mirrorS3: { status: 200 } } }, 'https://www.gov.uk/', { headers: { 'Backend-Override': 'mirrorS3' } });
+    expect(over.sent.map((s) => s.cache.kind)).toEqual(['pass']);
+  });
+});
+
+describe('serve: Backend-Override', () => {
+  it.each<[string, BackendName]>([
+    ['origin', 'origin'],
+    ['mirrorS3', 'mirrorS3'],
+    ['mirrors3replica', 'mirrorS3Replica'],
+  ])('%s reads that backend only, with its real status', async (header, backend) => {
+    const { response, body, sent } = await request({ answers: { origin: { status: 500 }, mirrorS3: { status: 404, body: 'NoSuchKey' }, mirrorS3Replica: { status: 200 } } }, 'https://www.gov.uk/x', { headers: { 'Backend-Override': header } });
+    expect(sent.map((s) => s.backend)).toEqual([backend]);
+    expect(response.status).toBe({ origin: 500, mirrorS3: 404, mirrorS3Replica: 200, mirrorGCS: 0 }[backend]);
+    expect(response.headers.get('Fastly-Backend-Name')).toBe(backend);
+    expect(response.headers.get('Cache-Control')).toBe('private, no-store');
+    expect(response.headers.get('Fastly-Restarts')).toBe('0');
+    if (backend === 'mirrorS3') expect(body).toBe('NoSuchKey');
+  });
+
+  it('says plainly when the named backend refuses (502)', async () => {
+    const refused = await request({ answers: { mirrorS3: { fail: 'refused' } } }, 'https://www.gov.uk/', { headers: { 'Backend-Override': 'mirrorS3' } });
+    expect(refused.response.status).toBe(502);
+    expect(refused.body).toContain('mirrorS3 connection-error');
+    expect(refused.response.headers.get('Cache-Control')).toBe('private, no-store');
+  });
+
+  it('answers a bad value with 400 naming the allowed values', async () => {
+    const { response, body, sent, logs } = await request({}, 'https://www.gov.uk/', { headers: { 'Backend-Override': 'mirrorS4' } });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('Content-Type')).toBe('text/plain; charset=utf-8');
+    expect(body).toContain('"mirrorS4" is not a backend');
+    expect(body).toContain('origin, mirrorS3, mirrorS3Replica, mirrorGCS');
+    expect(sent).toEqual([]);
+    expect(response.headers.get('Fastly-Backend-Name')).toBe('error');
+    expect(logs[0]).toMatchObject({ status: 400, override: 'rejected' });
+  });
+
+  it('ignores the header when disabled, and says so', async () => {
+    const { response, sent } = await request({ answers: { origin: { status: 200 } }, config: { backendOverride: 'disabled' } }, 'https://www.gov.uk/', { headers: { 'Backend-Override': 'mirrorS3' } });
+    expect(sent.map((s) => s.backend)).toEqual(['origin']);
+    expect(response.headers.get('Backend-Override-Ignored')).toBe('disabled');
+    expect(response.headers.get('Cache-Control')).toBeNull();
+  });
+
+  it('needs the token in token mode, and never shows it', async () => {
+    const world: World = { answers: { mirrorS3: { status: 200 } }, config: { backendOverride: 'token' }, secrets: { override_token: 'letmein' } };
+    const ok = await request(world, 'https://www.gov.uk/', { headers: { 'Backend-Override': 'mirrorS3', 'Backend-Override-Token': 'letmein' } });
+    expect(ok.response.headers.get('Fastly-Backend-Name')).toBe('mirrorS3');
+    const bad = await request(world, 'https://www.gov.uk/', { headers: { 'Backend-Override': 'mirrorS3', 'Backend-Override-Token': 'guess' } });
+    expect(bad.response.status).toBe(403);
+    expect(bad.body).not.toContain('letmein');
+    expect(JSON.stringify(bad.logs)).not.toContain('letmein');
+    expect(JSON.stringify(bad.logs)).not.toContain('guess');
+  });
+
+  it('reads no secret on the normal path', async () => {
+    const { secretsRead } = await request({ answers: { origin: { status: 200 } } }, 'https://www.gov.uk/');
+    expect(secretsRead).toEqual([]);
+  });
+});
+
+describe('serve: bad input', () => {
+  it.each<[string, string, RequestInit, number, string]>([
+    ['an unknown method', 'https://www.gov.uk/', { method: 'PROPFIND' }, 501, 'Allowed: GET, HEAD'],
+    ['a URL over 8 KiB', `https://www.gov.uk/${'a'.repeat(9000)}`, {}, 414, 'the limit is 8192 bytes'],
+    ['an encoded NUL in the path', 'https://www.gov.uk/a%00b', {}, 400, 'U+0000'],
+    ['an encoded CRLF in the path', 'https://www.gov.uk/a%0d%0aX:y', {}, 400, 'U+000D'],
+  ])('answers %s with a plain reason', async (_name, url, init, status, text) => {
+    const { response, body, sent, logs } = await request({}, url, init);
+    expect(response.status).toBe(status);
+    expect(body).toContain(text);
+    expect(sent).toEqual([]);
+    expect(response.headers.get('Fastly-Backend-Name')).toBe('error');
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
+    expect(logs).toHaveLength(1);
+  });
+});
+
+describe('serve: the log line', () => {
+  it('holds the request, each attempt and the result, and no query, cookie or secret', async () => {
+    const { logs } = await request({ answers: { ...ORIGIN_DOWN, mirrorS3: { status: 200 } } }, 'https://www.gov.uk/search/all?keywords=my+name', { headers: { Cookie: 'session=abc123' } });
+    expect(logs).toEqual([
+      {
+        time: '2026-11-21T12:00:00.000Z',
+        request_id: 'req-1',
+        method: 'GET',
+        path: '/search/all',
+        override: null,
+        attempts: [
+          { backend: 'origin', outcome: 'http-error', status: 503, start_ms: 0, ms: 0 },
+          { backend: 'mirrorS3', outcome: 'ok', status: 200, start_ms: 0, ms: 0 },
+        ],
+        backend: 'mirrorS3',
+        status: 200,
+        total_ms: 0,
+      },
+    ]);
+    expect(JSON.stringify(logs)).not.toContain('abc123');
+  });
+});
