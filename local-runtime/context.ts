@@ -1,0 +1,104 @@
+/**
+ * Per-request context shared by the host side of the local runtime and the
+ * copies of the `fastly:*` modules bundled into a service.
+ *
+ * Both sides reach the same AsyncLocalStorage through a well-known symbol on
+ * globalThis, so several runtime instances can live in one process.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export type Health = 'healthy' | 'unhealthy' | 'unknown';
+
+export interface BackendDef {
+  name: string;
+  url: URL;
+  overrideHost?: string;
+  certHost?: string;
+  useSni: boolean;
+  grpc: boolean;
+  firstByteTimeoutMs?: number;
+  betweenBytesTimeoutMs?: number;
+  health: Health;
+  caCertificates: string[];
+  clientCertificate?: { certificate: string; key: string };
+}
+
+/** What the host fetch needs to know about a CacheOverride (read by duck typing). */
+export interface CacheOverrideLike {
+  mode: 'none' | 'pass' | 'override';
+  ttl?: number;
+  swr?: number;
+  staleIfError?: number;
+  surrogateKey?: string;
+  pci?: boolean;
+  beforeSend?: (request: Request) => unknown;
+  afterSend?: (response: Response) => unknown;
+}
+
+export interface HostFetchOptions {
+  backend?: string;
+  cacheOverride?: CacheOverrideLike;
+  cacheKey?: string;
+}
+
+export type FetchHandler = (event: unknown) => unknown;
+
+/** Handed over by the bundled shim when the service registers its handler. */
+export interface GuestBindings {
+  handler: FetchHandler;
+  /** The bundle's Request class, used for `event.request`. */
+  Request: typeof Request;
+}
+
+export interface HostApi {
+  readonly backends: ReadonlyMap<string, BackendDef>;
+  readonly configStores: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  readonly secretStores: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
+  readonly httpCache: boolean;
+  log(endpoint: string, line: string): void;
+  /** May throw synchronously (like the platform does for some errors). */
+  fetch(request: Request, options: HostFetchOptions): Promise<Response>;
+  register(bindings: GuestBindings): void;
+}
+
+export interface Scope {
+  host: HostApi;
+  phase: 'init' | 'request';
+  traceId?: string;
+}
+
+interface Slot {
+  als: AsyncLocalStorage<Scope>;
+  /** The instance whose service is being loaded (loads are serialised). */
+  loading?: HostApi;
+}
+
+const KEY = Symbol.for('govuk-failover.local-runtime');
+
+export function slot(): Slot {
+  const g = globalThis as unknown as Record<symbol, Slot | undefined>;
+  let s = g[KEY];
+  if (!s) {
+    s = { als: new AsyncLocalStorage<Scope>() };
+    g[KEY] = s;
+  }
+  return s;
+}
+
+export function currentScope(): Scope | undefined {
+  return slot().als.getStore();
+}
+
+/** The host of the current request; throws like a host call made at Wizer (init) time. */
+export function requestHost(apiName: string): HostApi {
+  const scope = currentScope();
+  if (!scope || scope.phase !== 'request') {
+    throw new TypeError(`${apiName} can only be used during request handling, not during initialization`);
+  }
+  return scope.host;
+}
+
+/** The instance being initialised or serving; for APIs that are fine at init time. */
+export function anyHost(): HostApi | undefined {
+  return currentScope()?.host ?? slot().loading;
+}

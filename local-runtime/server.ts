@@ -1,0 +1,186 @@
+/**
+ * The downstream side: a node:http server whose requests become FetchEvents
+ * for the service, the way Viceroy + js-compute present them
+ * (`event.request.url` is `http://<Host header><path>`, as Viceroy builds it).
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { slot, type GuestBindings, type HostApi } from './context.ts';
+
+export interface DownstreamOptions {
+  host: HostApi;
+  bindings: () => GuestBindings | undefined;
+  /** Tracks promises passed to waitUntil. */
+  waitUntil(p: Promise<unknown>): void;
+  errorLog(message: string): void;
+}
+
+function plain(res: ServerResponse, status: number, message = ''): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, message ? { 'content-type': 'text/plain; charset=utf-8' } : {});
+  res.end(message);
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+}
+
+async function sendResponse(response: Response, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const headers: [string, string][] = [];
+  const hasBody = response.body !== null && req.method !== 'HEAD';
+  for (const [name, value] of response.headers) {
+    if (name === 'set-cookie') continue;
+    if (name === 'connection' || name === 'keep-alive' || name === 'transfer-encoding') continue;
+    // Framing is the runtime's business (automatic framing mode).
+    if (hasBody && name === 'content-length') continue;
+    headers.push([name, value]);
+  }
+  for (const cookie of response.headers.getSetCookie()) headers.push(['set-cookie', cookie]);
+  res.writeHead(response.status, response.statusText || undefined, headers.flat());
+  if (!hasBody) {
+    await response.body?.cancel().catch(() => undefined);
+    res.end();
+    return;
+  }
+  const reader = response.body!.getReader();
+  const clientGone = new Promise<void>((resolve) => res.once('close', resolve));
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), clientGone.then(() => undefined)]);
+      if (next === undefined) {
+        await reader.cancel().catch(() => undefined);
+        return;
+      }
+      if (next.done) break;
+      if (!res.write(next.value)) {
+        await Promise.race([new Promise((r) => res.once('drain', r)), clientGone]);
+      }
+    }
+    res.end();
+  } catch {
+    // The body errored after the head was sent: the client sees a truncated response.
+    res.destroy();
+  }
+}
+
+export function createDownstreamServer(opts: DownstreamOptions): { server: http.Server; sockets: Set<Socket> } {
+  const sockets = new Set<Socket>();
+  const server = http.createServer((req, res) => {
+    void handle(opts, req, res).catch((err) => {
+      opts.errorLog(`local-runtime: internal error: ${describe(err)}`);
+      plain(res, 500);
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return { server, sockets };
+}
+
+async function handle(opts: DownstreamOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const bindings = opts.bindings();
+  if (!bindings) {
+    opts.errorLog('local-runtime: the service registered no fetch handler (addEventListener("fetch", …))');
+    plain(res, 500);
+    return;
+  }
+  const hostHeader = req.headers.host;
+  let url: URL;
+  try {
+    if (!hostHeader) throw new Error('no Host');
+    const path = /^https?:\/\//i.test(req.url ?? '') ? new URL(req.url!).pathname + new URL(req.url!).search : (req.url ?? '/');
+    url = new URL(`http://${hostHeader}${path}`);
+  } catch {
+    plain(res, 400, 'Bad Request: invalid host or URL');
+    return;
+  }
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  const method = req.method ?? 'GET';
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  const init: RequestInit & { duplex?: 'half' } = { method, headers };
+  if (hasBody) {
+    init.body = Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>;
+    init.duplex = 'half';
+  }
+  const request = new bindings.Request(url, init);
+
+  let state: 'unhandled' | 'waitToRespond' = 'unhandled';
+  let dispatching = true;
+  let responsePromise: Promise<unknown> | undefined;
+  const remote = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  const local = (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
+  const event = {
+    type: 'fetch',
+    request,
+    client: {
+      address: remote,
+      requestId: randomUUID(),
+      geo: null,
+      tlsJA3MD5: null,
+      tlsJA4: null,
+      tlsCipherOpensslName: null,
+      tlsProtocol: null,
+      tlsClientCertificate: null,
+      tlsClientHello: null,
+      h2Fingerprint: null,
+      ohFingerprint: null,
+    },
+    server: { address: local },
+    respondWith(response: unknown): void {
+      if (!dispatching) throw new Error('FetchEvent#respondWith must be called synchronously from within a FetchEvent handler');
+      if (state !== 'unhandled') throw new Error("FetchEvent#respondWith can't be called twice on the same event");
+      state = 'waitToRespond';
+      responsePromise = Promise.resolve(response);
+    },
+    waitUntil(promise: Promise<unknown>): void {
+      opts.waitUntil(Promise.resolve(promise));
+    },
+    sendEarlyHints(hints: HeadersInit): void {
+      const h = new Headers(hints);
+      const link = [...h].filter(([k]) => k === 'link').map(([, v]) => v);
+      if (link.length > 0 && !res.headersSent) res.writeEarlyHints({ link });
+    },
+  };
+
+  const scope = { host: opts.host, phase: 'request' as const };
+  slot().als.run(scope, () => {
+    try {
+      const ret = bindings.handler.call(globalThis, event) as unknown;
+      if (ret && typeof (ret as Promise<unknown>).then === 'function') {
+        (ret as Promise<unknown>).then(undefined, (err) => opts.errorLog(`Error while running request handler: ${describe(err)}`));
+      }
+    } catch (err) {
+      opts.errorLog(`Error while running request handler: ${describe(err)}`);
+    }
+  });
+  dispatching = false;
+
+  if (state === 'unhandled' || !responsePromise) {
+    opts.errorLog('Error: the fetch handler did not call event.respondWith()');
+    plain(res, 500);
+    return;
+  }
+  let response: unknown;
+  try {
+    response = await responsePromise;
+  } catch (err) {
+    opts.errorLog(`Error while running request handler: ${describe(err)}`);
+    plain(res, 500);
+    return;
+  }
+  if (!(response instanceof Response)) {
+    opts.errorLog(
+      'Error while running request handler: FetchEvent#respondWith must be called with a Response object or a Promise resolving to a Response object as the first argument',
+    );
+    plain(res, 500);
+    return;
+  }
+  await slot().als.run(scope, () => sendResponse(response as Response, req, res));
+}

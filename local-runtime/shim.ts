@@ -1,0 +1,131 @@
+/**
+ * Injected into the service bundle (esbuild `inject`): the bundle's free
+ * references to `fetch`, `addEventListener` and `Request` resolve to these,
+ * so the test process's own globals stay Node's.
+ */
+import { anyHost, requestHost, slot, type CacheOverrideLike } from './context.ts';
+import { Backend, defaultBackend } from './fastly/backend.ts';
+import { CacheOverride, type CacheOverrideMode, type ICacheOverride } from './fastly/cache-override.ts';
+
+const NodeRequest = globalThis.Request;
+
+interface Extras {
+  backend?: string;
+  cacheOverride?: CacheOverride;
+  cacheKey?: string;
+}
+
+const extras = new WeakMap<object, Extras>();
+
+type CacheOverrideInit = CacheOverride | ICacheOverride | Exclude<CacheOverrideMode, 'override'>;
+
+export interface FastlyRequestInit extends RequestInit {
+  backend?: string | Backend;
+  cacheOverride?: CacheOverrideInit;
+  cacheKey?: string;
+  fastly?: { decompressGzip?: boolean };
+  manualFramingHeaders?: boolean;
+  imageOptimizerOptions?: unknown;
+}
+
+function toCacheOverride(value: CacheOverrideInit): CacheOverride {
+  if (value instanceof CacheOverride) return value;
+  if (typeof value === 'string') return new CacheOverride(value);
+  if (typeof value === 'object' && value !== null) return new CacheOverride(value);
+  throw new Error('CacheOverride must be created from a string mode or override object');
+}
+
+function isStream(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && typeof (body as ReadableStream).getReader === 'function';
+}
+
+/** Request with Fastly's `backend`, `cacheOverride` and `cacheKey` init fields. */
+class FastlyRequest extends NodeRequest {
+  constructor(input: RequestInfo | URL, init?: FastlyRequestInit) {
+    const { backend, cacheOverride, cacheKey, fastly: _f, manualFramingHeaders: _m, imageOptimizerOptions: _i, ...rest } = init ?? {};
+    const webInit: RequestInit & { duplex?: 'half' } = { ...rest };
+    const bodyIsStream = isStream(rest.body) || (rest.body === undefined && input instanceof NodeRequest && input.body !== null);
+    if (bodyIsStream) webInit.duplex = 'half';
+    super(input, webInit);
+    const inherited = typeof input === 'object' && input !== null ? extras.get(input) : undefined;
+    const ex: Extras = { ...inherited };
+    if (backend !== undefined) ex.backend = typeof backend === 'string' ? backend : String(backend.name);
+    if (cacheOverride !== undefined) ex.cacheOverride = toCacheOverride(cacheOverride);
+    if (cacheKey !== undefined) ex.cacheKey = String(cacheKey);
+    extras.set(this, ex);
+  }
+
+  get backend(): Backend | undefined {
+    const name = extras.get(this)?.backend;
+    return name === undefined ? undefined : Backend.fromName(name);
+  }
+
+  get isCacheable(): boolean | undefined {
+    const host = anyHost();
+    if (!host?.httpCache) return undefined;
+    return this.method === 'GET' || this.method === 'HEAD';
+  }
+
+  setCacheOverride(override: CacheOverride): void {
+    (extras.get(this) ?? extras.set(this, {}).get(this)!).cacheOverride = toCacheOverride(override);
+  }
+
+  setCacheKey(key: string): void {
+    (extras.get(this) ?? extras.set(this, {}).get(this)!).cacheKey = String(key);
+  }
+
+  setManualFramingHeaders(_manual: boolean): void {}
+
+  override clone(): FastlyRequest {
+    const copy = super.clone();
+    Object.setPrototypeOf(copy, FastlyRequest.prototype);
+    extras.set(copy, { ...extras.get(this) });
+    return copy as FastlyRequest;
+  }
+}
+
+export { FastlyRequest as Request };
+
+function overrideLike(o: CacheOverride | undefined): CacheOverrideLike | undefined {
+  if (!o) return undefined;
+  return {
+    mode: o.mode,
+    ttl: o.ttl,
+    swr: o.swr,
+    staleIfError: o.staleIfError,
+    surrogateKey: o.surrogateKey,
+    pci: o.pci,
+    beforeSend: o.beforeSend as CacheOverrideLike['beforeSend'],
+    afterSend: o.afterSend as CacheOverrideLike['afterSend'],
+  };
+}
+
+export function fetch(input: RequestInfo | URL, init?: FastlyRequestInit): Promise<Response> {
+  const host = requestHost('fetch');
+  let request: FastlyRequest;
+  try {
+    request = input instanceof FastlyRequest && init === undefined ? input : new FastlyRequest(input, init);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const ex = extras.get(request) ?? {};
+  const backend = ex.backend ?? defaultBackend();
+  const pending = host.fetch(request, { backend, cacheOverride: overrideLike(ex.cacheOverride), cacheKey: ex.cacheKey });
+  return pending.then((response) => {
+    if (backend !== undefined && !Object.prototype.hasOwnProperty.call(response, 'backend')) {
+      Object.defineProperty(response, 'backend', { value: Backend.fromName(backend), enumerable: true });
+    }
+    return response;
+  });
+}
+
+export function addEventListener(type: string, listener: (event: unknown) => unknown): void {
+  if (type !== 'fetch') return;
+  if (typeof listener !== 'function') {
+    console.error('Error: addEventListener: Argument 2 is not a function.');
+    return;
+  }
+  const host = slot().loading;
+  if (!host) throw new TypeError('addEventListener: fetch handlers can only be added while the service is being initialised');
+  host.register({ handler: listener, Request: FastlyRequest });
+}

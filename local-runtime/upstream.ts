@@ -1,0 +1,256 @@
+/**
+ * Sending a request to a manifest backend over node:http(s), the way Viceroy
+ * does (src/upstream.rs): the backend URL gives scheme, host, port and a path
+ * prefix; `override_host` (else the request's Host, else its URL authority)
+ * becomes the Host header; first-byte and between-bytes timeouts apply only
+ * when the manifest sets them (Viceroy has no defaults). Every transport
+ * failure becomes the platform's generic NetworkError.
+ */
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import type { BackendDef } from './context.ts';
+
+export function networkError(): DOMException {
+  return new DOMException('NetworkError when attempting to fetch resource.', 'NetworkError');
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
+
+/** The Host header and path Viceroy would send for `request` to `backend`. */
+export function upstreamTarget(backend: BackendDef, request: Request): { host: string; path: string } {
+  const reqUrl = new URL(request.url);
+  const host = backend.overrideHost ?? request.headers.get('host') ?? reqUrl.host;
+  let path = backend.url.pathname;
+  if (!path.endsWith('/')) path += '/';
+  const original = reqUrl.pathname + reqUrl.search;
+  path += original.startsWith('/') ? original.slice(1) : original;
+  return { host, path };
+}
+
+export interface Inflight {
+  add(destroy: () => void): () => void;
+}
+
+export interface UpstreamOptions {
+  inflight: Inflight;
+  onError?: (message: string) => void;
+}
+
+/** Resolves with the backend's response head; the body is still to be read. */
+export function sendUpstream(backend: BackendDef, request: Request, opts: UpstreamOptions): Promise<IncomingMessage> {
+  const { host, path } = upstreamTarget(backend, request);
+  const headers: Record<string, string | string[]> = { host };
+  for (const [name, value] of request.headers) {
+    if (HOP_BY_HOP.has(name)) continue;
+    const prev = headers[name];
+    headers[name] = prev === undefined ? value : ([] as string[]).concat(prev, value);
+  }
+  const isHttps = backend.url.protocol === 'https:';
+  const common = {
+    host: backend.url.hostname.replace(/^\[|\]$/g, ''),
+    port: backend.url.port ? Number(backend.url.port) : isHttps ? 443 : 80,
+    method: request.method,
+    path,
+    headers,
+    setHost: false,
+    agent: false as const,
+  };
+
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const fail = (why: string): void => {
+      if (timer) clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      untrack();
+      opts.onError?.(`Backend connection error for '${backend.name}' (${backend.url.href}): ${why}`);
+      reject(networkError());
+    };
+    const req = isHttps
+      ? https.request({
+          ...common,
+          servername: backend.useSni ? (backend.certHost ?? backend.url.hostname) : undefined,
+          ca: backend.caCertificates.length > 0 ? backend.caCertificates : undefined,
+          cert: backend.clientCertificate?.certificate,
+          key: backend.clientCertificate?.key,
+          checkServerIdentity: backend.certHost
+            ? (_host: string, cert: PeerCertificate) => checkServerIdentity(backend.certHost!, cert)
+            : undefined,
+        })
+      : http.request(common);
+    const untrack = opts.inflight.add(() => {
+      req.destroy();
+      fail('runtime closed');
+    });
+    if (backend.firstByteTimeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        req.destroy();
+        fail(`Timed out waiting for first byte of response (${backend.firstByteTimeoutMs} ms)`);
+      }, backend.firstByteTimeoutMs);
+    }
+    req.on('error', (err) => fail(err.message));
+    req.on('response', (res) => {
+      if (timer) clearTimeout(timer);
+      if (settled) {
+        res.destroy();
+        return;
+      }
+      settled = true;
+      untrack();
+      resolve(res);
+    });
+    if (request.body === null) {
+      req.end();
+    } else {
+      const body = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream);
+      body.on('error', (err) => {
+        req.destroy(err);
+      });
+      body.pipe(req);
+    }
+  });
+}
+
+/**
+ * The body of a backend response as a Web stream. Reads are driven by the
+ * consumer unless `drain()` is called (the cache then reads the whole body,
+ * as the edge does, whatever the client does). A between-bytes stall errors
+ * the stream with the NetworkError.
+ */
+export class UpstreamBody {
+  readonly stream: ReadableStream<Uint8Array>;
+  readonly #res: IncomingMessage;
+  readonly #betweenBytesMs?: number;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #timer?: NodeJS.Timeout;
+  #done = false;
+  #eager = false;
+  #chunks?: Uint8Array[];
+  #captured?: { resolve: (body: Uint8Array) => void; reject: (err: unknown) => void };
+  readonly #untrack: () => void;
+
+  constructor(res: IncomingMessage, betweenBytesMs: number | undefined, inflight: Inflight) {
+    this.#res = res;
+    this.#betweenBytesMs = betweenBytesMs;
+    this.#untrack = inflight.add(() => this.#fail(networkError()));
+    res.pause();
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller;
+          res.on('data', (chunk: Buffer) => this.#onData(chunk));
+          res.on('end', () => this.#onEnd());
+          res.on('error', () => this.#fail(networkError()));
+          res.on('close', () => {
+            if (!this.#done) this.#fail(networkError());
+          });
+        },
+        pull: () => {
+          this.#resume();
+        },
+        cancel: () => {
+          this.#finish();
+          res.destroy();
+          this.#captured?.reject(new Error('body cancelled'));
+        },
+      },
+      { highWaterMark: 1 },
+    );
+  }
+
+  /** Reads the whole body now; resolves with its bytes (the stream still yields them). */
+  drain(): Promise<Uint8Array> {
+    this.#chunks = [];
+    const p = new Promise<Uint8Array>((resolve, reject) => {
+      this.#captured = { resolve, reject };
+    });
+    this.#eager = true;
+    this.#resume();
+    return p;
+  }
+
+  #armTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#betweenBytesMs === undefined || this.#done) return;
+    this.#timer = setTimeout(() => this.#fail(networkError()), this.#betweenBytesMs);
+  }
+
+  #resume(): void {
+    if (this.#done) return;
+    this.#res.resume();
+    this.#armTimer();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#done) return;
+    const bytes = new Uint8Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength));
+    this.#chunks?.push(bytes);
+    try {
+      this.#controller.enqueue(bytes);
+    } catch {
+      // the consumer cancelled; keep draining for the cache
+    }
+    if (!this.#eager && (this.#controller.desiredSize ?? 1) <= 0) {
+      this.#res.pause();
+      if (this.#timer) clearTimeout(this.#timer);
+    } else {
+      this.#armTimer();
+    }
+  }
+
+  #onEnd(): void {
+    if (this.#done) return;
+    this.#finish();
+    try {
+      this.#controller.close();
+    } catch {
+      // already cancelled
+    }
+    if (this.#captured) this.#captured.resolve(concat(this.#chunks ?? []));
+  }
+
+  #finish(): void {
+    this.#done = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#untrack();
+  }
+
+  #fail(err: unknown): void {
+    if (this.#done) return;
+    this.#finish();
+    this.#res.destroy();
+    try {
+      this.#controller.error(err);
+    } catch {
+      // already closed
+    }
+    this.#captured?.reject(err);
+  }
+}
+
+export function concat(chunks: Uint8Array[]): Uint8Array {
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** Response headers as a Headers object, without hop-by-hop fields. */
+export function responseHeaders(res: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = res.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (lower === 'connection' || lower === 'keep-alive' || lower === 'transfer-encoding') continue;
+    headers.append(name, raw[i + 1]!);
+  }
+  return headers;
+}
