@@ -58,8 +58,7 @@ export async function bundleService(entry: string): Promise<string> {
   return out.text;
 }
 
-// Native dynamic import, out of reach of test runners that rewrite `import()`.
-const nativeImport = new Function('u', 'return import(u)') as (url: string) => Promise<unknown>;
+const nativeImport = (url: string): Promise<unknown> => import(/* @vite-ignore */ url);
 
 let queue: Promise<unknown> = Promise.resolve();
 let counter = 0;

@@ -33,8 +33,12 @@ function isTable(v: unknown): v is Table {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
+// Set while validating text parsed with integersAsBigInt, where TOML integers
+// are bigints and TOML floats (even `100.0`) are numbers.
+let tomlIntegersOnly = false;
+
 function isInteger(v: unknown): v is number | bigint {
-  return typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v));
+  return typeof v === 'bigint' || (!tomlIntegersOnly && typeof v === 'number' && Number.isInteger(v));
 }
 
 /** Reads and validates a manifest file. */
@@ -60,7 +64,12 @@ export function parseManifest(text: string, file = 'fastly.toml'): Manifest {
     const msg = err instanceof Error ? err.message : String(err);
     throw new ManifestError(`${file}: error parsing \`fastly.toml\`: ${msg}`);
   }
-  return manifestFromObject(doc, file);
+  tomlIntegersOnly = true;
+  try {
+    return manifestFromObject(doc, file);
+  } finally {
+    tomlIntegersOnly = false;
+  }
 }
 
 /**

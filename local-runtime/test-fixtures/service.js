@@ -107,6 +107,13 @@ async function handle(event) {
       } catch (err) {
         return json({ fetchError: describeError(err) }, 502);
       }
+      if (q.has('read')) {
+        try {
+          return json({ status: response.status, text: await response.text() });
+        } catch (err) {
+          return json({ bodyError: describeError(err) }, 502);
+        }
+      }
       const out = new Response(response.body, response);
       out.headers.set('x-lr-cached', String(response.cached));
       out.headers.set('x-lr-stale', String(response.stale));
@@ -122,7 +129,7 @@ async function handle(event) {
       // What fetch does synchronously (e.g. hooks without the HTTP cache).
       try {
         const p = fetch('https://www.example.test/x', { backend: 'origin', cacheOverride: cacheOverrideFrom(q) });
-        p.catch(() => undefined);
+        await p.then((r) => r.text()).catch(() => undefined);
         return json({ threw: false });
       } catch (err) {
         return json({ threw: true, error: describeError(err) });

@@ -1,0 +1,67 @@
+/** Helpers for the local runtime's own tests: throwaway origins on 127.0.0.1. */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'test-fixtures');
+export const FIXTURE_SERVICE = join(FIXTURES, 'service.js');
+export const FIXTURE_MANIFEST = join(FIXTURES, 'fastly.toml');
+
+export type OriginHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface Origin {
+  url: string;
+  port: number;
+  /** Requests seen, in order. */
+  seen: { method: string; url: string; headers: http.IncomingHttpHeaders }[];
+  handler: OriginHandler;
+  /** Resolves at the next request the origin receives. */
+  nextRequest(): Promise<IncomingMessage>;
+  close(): Promise<void>;
+}
+
+export async function startOrigin(handler: OriginHandler): Promise<Origin> {
+  const sockets = new Set<Socket>();
+  const waiters: ((req: IncomingMessage) => void)[] = [];
+  const origin: Origin = {
+    url: '',
+    port: 0,
+    seen: [],
+    handler,
+    nextRequest: () => new Promise((resolve) => waiters.push(resolve)),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server = http.createServer((req, res) => {
+    origin.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    for (const w of waiters.splice(0)) w(req);
+    origin.handler(req, res);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  origin.port = typeof address === 'object' && address ? address.port : 0;
+  origin.url = `http://127.0.0.1:${origin.port}`;
+  return origin;
+}
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export function backendsManifest(backends: Record<string, Record<string, unknown>>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { manifest_version: 3, local_server: { backends, ...extra } };
+}
