@@ -399,7 +399,9 @@ async function fetchAndStore(
     if (!(out instanceof Uint8Array)) throw new TypeError('transformBodyFn did not return a valid array buffer or promise for an array buffer');
     const obj = snapshot(out);
     cache.insert(key, obj);
-    return hit(obj, request.method, env.clock.now(), false);
+    const fresh = hit(obj, request.method, env.clock.now(), false);
+    (fresh as unknown as { cached: boolean }).cached = false;
+    return fresh;
   }
   env.background(
     body.drain().then(
