@@ -1,0 +1,88 @@
+/**
+ * For the CLI's tests: the real service (src/index.ts) in the local runtime,
+ * with a temporary fastly.toml pointing at stub backends on ephemeral ports.
+ * origin echoes the page's HTML; each mirror is a bucket directory of its own.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BACKEND_ORDER, type BackendName, type MirrorName, MIRRORS } from '../src/core/backends.ts';
+import { startLocalRuntime, type LocalRuntime } from '../local-runtime/index.ts';
+import { type Behaviour, type BucketDir, type BucketFiles, makeBucketDir, startStubBackend, type StubBackend } from '../stubs/index.ts';
+
+export interface World {
+  /** Base URL of the local runtime running the service. */
+  readonly service: string;
+  readonly runtime: LocalRuntime;
+  readonly stubs: Readonly<Record<BackendName, StubBackend>>;
+  readonly buckets: Readonly<Record<MirrorName, BucketDir>>;
+  /** Makes a mirror a plain bucket again, e.g. after `setBehaviour({ kind: 'refuse' })`. */
+  bucketBehaviour(mirror: MirrorName): Behaviour;
+  close(): Promise<void>;
+}
+
+export interface WorldOptions {
+  /** What origin does (default: echo 200 with `originBody`). */
+  readonly origin?: Behaviour;
+  /** The HTML origin answers with (default: `<h1>Page</h1>`). */
+  readonly originBody?: string;
+  /** The objects in every mirror bucket. */
+  readonly files?: BucketFiles;
+  /** Extra config store entries, e.g. `{ backend_override: 'disabled' }`. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+const toml = (s: string) => JSON.stringify(s);
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    const buckets = {} as Record<MirrorName, BucketDir>;
+    for (const mirror of MIRRORS) {
+      const bucket = await makeBucketDir(options.files ?? {});
+      cleanups.push(() => bucket.cleanup());
+      buckets[mirror] = bucket;
+    }
+    const bucketBehaviour = (mirror: MirrorName): Behaviour =>
+      mirror === 'mirrorGCS' ? { kind: 'bucket', root: buckets[mirror].root, flavour: 'gcs', missingStatus: 404 } : { kind: 'bucket', root: buckets[mirror].root };
+    const stubs = {} as Record<BackendName, StubBackend>;
+    for (const backend of BACKEND_ORDER) {
+      const behaviour: Behaviour =
+        backend === 'origin' ? (options.origin ?? { kind: 'echo', body: options.originBody ?? '<h1>Page</h1>' }) : bucketBehaviour(backend);
+      const stub = await startStubBackend({ id: backend, behaviour });
+      cleanups.push(() => stub.close());
+      stubs[backend] = stub;
+    }
+
+    const dir = await mkdtemp(join(tmpdir(), 'govuk-cli-test-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const manifestPath = join(dir, 'fastly.toml');
+    const config = { hedge_after_ms: '200', gcs_bucket: 'govuk-test-mirror', ...options.config };
+    await writeFile(
+      manifestPath,
+      [
+        'manifest_version = 3',
+        'name = "govuk-failover-cli-test"',
+        ...BACKEND_ORDER.flatMap((b) => [`[local_server.backends.${b}]`, `url = ${toml(stubs[b].url)}`]),
+        '[local_server.config_stores.failover_config]',
+        'format = "inline-toml"',
+        '[local_server.config_stores.failover_config.contents]',
+        ...Object.entries(config).map(([k, v]) => `${k} = ${toml(v)}`),
+        ...[
+          ['gcs_access_id', 'GOOGTESTACCESSID'],
+          ['gcs_secret_key', 'test-secret-not-a-real-key'],
+        ].flatMap(([key, data]) => ['[[local_server.secret_stores.failover_secrets]]', `key = ${toml(key ?? '')}`, `data = ${toml(data ?? '')}`]),
+        '',
+      ].join('\n'),
+    );
+    const runtime = await startLocalRuntime({ manifestPath, port: 0, echoLogs: false, errorLog: () => undefined });
+    cleanups.push(() => runtime.close());
+    return { service: runtime.url, runtime, stubs, buckets, bucketBehaviour, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
