@@ -1,0 +1,44 @@
+/**
+ * The temporary fastly.toml for one scenario: the four backends pointing at
+ * stub servers on 127.0.0.1 (ephemeral ports), per-backend health and
+ * first-byte timeout, and the `failover_config` store. Written as TOML text
+ * (and parsed by the runtime like the repo's own fastly.toml).
+ */
+
+export type BackendName = 'origin' | 'mirrorS3' | 'mirrorS3Replica' | 'mirrorGCS';
+export const BACKENDS: readonly BackendName[] = ['origin', 'mirrorS3', 'mirrorS3Replica', 'mirrorGCS'];
+
+export interface BackendSpec {
+  readonly port: number;
+  readonly health?: 'unhealthy';
+  readonly firstByteTimeoutMs?: number;
+}
+
+export interface ManifestSpec {
+  readonly backends: Readonly<Record<BackendName, BackendSpec>>;
+  /** Config store contents; an absent key uses the service's default. */
+  readonly config: Readonly<Record<string, string>>;
+}
+
+/** Fastly's own default first-byte timeout (15 s), used where a scenario does not shorten it. */
+export const FASTLY_DEFAULT_FIRST_BYTE_TIMEOUT_MS = 15_000;
+const BETWEEN_BYTES_TIMEOUT_MS = 10_000;
+
+export function manifestToml(spec: ManifestSpec): string {
+  const lines = ['manifest_version = 3', 'name = "govuk-failover-bench"', 'language = "javascript"', '', '[local_server]'];
+  for (const name of BACKENDS) {
+    const b = spec.backends[name];
+    if (!Number.isInteger(b.port) || b.port <= 0 || b.port > 65535) throw new RangeError(`bad port for ${name}: ${b.port}`);
+    lines.push('', `  [local_server.backends.${name}]`, `  url = "http://127.0.0.1:${b.port}"`);
+    lines.push(`  first_byte_timeout_ms = ${b.firstByteTimeoutMs ?? FASTLY_DEFAULT_FIRST_BYTE_TIMEOUT_MS}`);
+    lines.push(`  between_bytes_timeout_ms = ${BETWEEN_BYTES_TIMEOUT_MS}`);
+    if (b.health) lines.push(`  health = "${b.health}"`);
+  }
+  lines.push('', '  [local_server.config_stores.failover_config]', '  format = "inline-toml"');
+  lines.push('', '    [local_server.config_stores.failover_config.contents]');
+  for (const [key, value] of Object.entries(spec.config)) {
+    if (!/^[a-z_]+$/.test(key)) throw new Error(`bad config key ${key}`);
+    lines.push(`    ${key} = ${JSON.stringify(value)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

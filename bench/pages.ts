@@ -1,0 +1,39 @@
+/**
+ * The pages the benchmark asks for: one distinct page per request, so that
+ * the runtime's HTTP cache never answers (every request really goes to a
+ * backend), each about the size of a GOV.UK HTML page. The same bytes are in
+ * the mirror bucket and are what the stub origin answers.
+ */
+import { makeBucketDir, type BucketDir } from '../stubs/index.ts';
+
+export const PAGE_BYTES = 16 * 1024;
+const PREFIX = 'www.gov.uk';
+
+/** Path the user asks for (what goes through the service and straight to origin). */
+export function pagePath(i: number): string {
+  return `/bench/page-${i}`;
+}
+
+/** Path asked of a bucket directly (the mirror's object key, as the service would request it). */
+export function mirrorPath(i: number): string {
+  return `/${PREFIX}/bench/page-${i}.html`;
+}
+
+/** A deterministic HTML page of exactly PAGE_BYTES bytes. */
+export function pageBody(): string {
+  const head = '<!DOCTYPE html><html lang="en"><head><title>Benchmark page - GOV.UK</title></head><body><main>';
+  const tail = '</main></body></html>\n';
+  const filler = '<p>Find out about benefits, tax, passports and visas.</p>\n';
+  let middle = '';
+  while (head.length + middle.length + filler.length + tail.length <= PAGE_BYTES) middle += filler;
+  return head + middle + ' '.repeat(PAGE_BYTES - head.length - middle.length - tail.length) + tail;
+}
+
+/** A temporary bucket holding pages 0..count-1. */
+export async function makePages(count: number): Promise<BucketDir> {
+  if (!Number.isInteger(count) || count < 1 || count > 100_000) throw new RangeError(`bad page count ${count}`);
+  const body = pageBody();
+  const files: Record<string, string> = {};
+  for (let i = 0; i < count; i++) files[`${PREFIX}/bench/page-${i}.html`] = body;
+  return makeBucketDir(files);
+}

@@ -1,0 +1,109 @@
+/**
+ * `npm run bench` — what users feel when the origin fails, against the
+ * physical limits, in one run. Everything runs on 127.0.0.1 (stub backends,
+ * the service on the local runtime); the run stops by itself.
+ *
+ *   npm run bench                      full run (< 3 min), updates BENCHMARKS.md
+ *   npm run bench -- --quick           every scenario with few requests (< ~20 s)
+ *   options: --skip-build  --no-md  --scenarios healthy,refuse  --out <dir>
+ *
+ * Writes <out>/<mode>/report.json, table.txt and chart.svg (out defaults to
+ * bench-results/, which is not committed) and prints the tables.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { chartSvg } from './chart.ts';
+import { updateBenchmarksMd } from './markdown.ts';
+import { runBenchmark } from './measure.ts';
+import type { Report } from './report.ts';
+import { SCENARIOS, scenarioById } from './scenarios.ts';
+import { FULL, QUICK } from './settings.ts';
+import { latencyTable, otherTable, renderText, targetTable } from './table.ts';
+
+const REPO = resolve(import.meta.dirname, '..');
+/** The whole run is abandoned (exit 2) past this, whatever hangs. */
+const WATCHDOG_MS = { full: 175_000, quick: 60_000 };
+
+interface Args {
+  quick: boolean;
+  skipBuild: boolean;
+  noMd: boolean;
+  scenarios: string[] | undefined;
+  out: string;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { quick: false, skipBuild: false, noMd: false, scenarios: undefined, out: join(REPO, 'bench-results') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') args.quick = true;
+    else if (a === '--skip-build') args.skipBuild = true;
+    else if (a === '--no-md') args.noMd = true;
+    else if (a === '--scenarios' && argv[i + 1]) args.scenarios = argv[++i]!.split(',');
+    else if (a === '--out' && argv[i + 1]) args.out = resolve(argv[++i]!);
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write('usage: npm run bench -- [--quick] [--skip-build] [--no-md] [--scenarios id,id] [--out dir]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a} (try --help)`);
+  }
+  return args;
+}
+
+export function printReport(report: Report): string {
+  return [
+    `govuk-failover benchmark (${report.mode}), ${report.startedAt}`,
+    `machine: ${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}, load ${report.machine.loadAverage1m}`,
+    '',
+    renderText(latencyTable(report.scenarios)),
+    '',
+    renderText(targetTable(report.targets)),
+    '',
+    renderText(otherTable(report)),
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const mode = args.quick ? 'quick' : 'full';
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: still running after ${WATCHDOG_MS[mode] / 1000} s, giving up\n`);
+    process.exit(2);
+  }, WATCHDOG_MS[mode]);
+  watchdog.unref();
+
+  const scenarios = args.scenarios ? args.scenarios.map(scenarioById) : SCENARIOS;
+  const settings = { ...(args.quick ? QUICK : FULL), ...(args.skipBuild ? { build: false } : {}) };
+  const extra = process.argv.slice(2).join(' ');
+  const report = await runBenchmark({
+    mode,
+    command: `npm run bench${extra ? ` -- ${extra}` : ''}`,
+    scenarios,
+    settings,
+    throughput: scenarios.some((s) => s.id === 'healthy'),
+    progress: (line) => process.stderr.write(`bench: ${line}\n`),
+  });
+
+  const text = printReport(report);
+  process.stdout.write(`\n${text}`);
+  const dir = join(args.out, mode);
+  await mkdir(join(args.out, 'history'), { recursive: true });
+  await mkdir(dir, { recursive: true });
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  await writeFile(join(dir, 'report.json'), json);
+  await writeFile(join(args.out, 'history', `${report.startedAt.replace(/[:.]/g, '-')}-${mode}.json`), json);
+  await writeFile(join(dir, 'table.txt'), text);
+  await writeFile(join(dir, 'chart.svg'), chartSvg(report));
+  process.stdout.write(`results: ${dir}/report.json, table.txt, chart.svg\n`);
+  // Only a full run of every scenario is "the latest table".
+  if (mode === 'full' && !args.noMd && !args.scenarios) {
+    await updateBenchmarksMd(join(REPO, 'BENCHMARKS.md'), report);
+    process.stdout.write('BENCHMARKS.md updated (generated section)\n');
+  }
+  clearTimeout(watchdog);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,107 @@
+/**
+ * The report as tables: rows of cells, rendered either as aligned text (for
+ * stdout) or as Markdown (for BENCHMARKS.md).
+ */
+import type { BaselineId } from './latency.ts';
+import type { Report, ScenarioReport, Target } from './report.ts';
+
+export type Table = { readonly head: readonly string[]; readonly rows: readonly (readonly string[])[] };
+
+const LIMIT_NAMES: Record<BaselineId, string> = { directMirror: 'direct mirror', directOrigin: 'direct origin', runtimeFloor: 'runtime floor' };
+
+export function ms(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+export function times(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(2)}×`;
+}
+
+function pair(a: string, b: string): string {
+  return `${a} / ${b}`;
+}
+
+export function latencyTable(scenarios: readonly ScenarioReport[]): Table {
+  const head = [
+    'scenario',
+    'ok / err',
+    'TTFB p50 / p95 ms',
+    'total p50 / p95 ms',
+    'limit',
+    'limit total p50 / p95 ms',
+    '× limit TTFB p50 / p95',
+    '× limit total p50 / p95',
+    'runtime floor total p50 ms',
+    '× floor total p50',
+  ];
+  const rows = scenarios.map((s) => {
+    const limit = s.baselines[s.limit];
+    const r = s.ratios[s.limit];
+    const floor = s.baselines.runtimeFloor;
+    const wait = s.beyondWaitRatios;
+    return [
+      s.title,
+      `${s.service.total.n} / ${s.service.errors}`,
+      pair(ms(s.service.ttfb.p50), ms(s.service.ttfb.p95)),
+      pair(ms(s.service.total.p50), ms(s.service.total.p95)),
+      LIMIT_NAMES[s.limit],
+      pair(ms(limit?.total.p50), ms(limit?.total.p95)),
+      pair(times(r?.ttfbP50), times(r?.ttfbP95)),
+      pair(times(r?.totalP50), times(r?.totalP95)) + (wait ? ` (beyond the ${s.waitMs} ms wait: ${times(wait.totalP50)})` : ''),
+      ms(floor?.total.p50),
+      times(s.ratios.runtimeFloor?.totalP50),
+    ];
+  });
+  return { head, rows };
+}
+
+export function targetTable(targets: readonly Target[]): Table {
+  const fmt = (v: number | null, unit: Target['unit']): string => (unit === '×' ? times(v) : `${ms(v)} ms`);
+  return {
+    head: ['target', 'measured TTFB p50', 'measured total p50', 'allowed', 'met'],
+    rows: targets.map((t) => [
+      t.description,
+      fmt(t.measuredTtfb, t.unit),
+      fmt(t.measuredTotal, t.unit),
+      t.allowed.ttfb === t.allowed.total ? fmt(t.allowed.total, t.unit) : `${fmt(t.allowed.ttfb, t.unit)} / ${fmt(t.allowed.total, t.unit)}`,
+      t.met === null ? 'no figure' : t.met ? 'yes' : 'NO',
+    ]),
+  };
+}
+
+export function otherTable(report: Report): Table {
+  const rows: string[][] = [];
+  const t = report.throughput;
+  if (t) {
+    const c = t.plan.concurrency;
+    rows.push([`requests/s, healthy origin, concurrency ${c}: service`, `${t.results.service.rps.toFixed(0)} (${t.results.service.errors} errors)`]);
+    rows.push([`requests/s, same load straight to the stub origin`, `${t.results.directOrigin.rps.toFixed(0)} (${t.results.directOrigin.errors} errors)`]);
+    rows.push([`requests/s, same load through the null service (runtime floor)`, `${t.results.runtimeFloor.rps.toFixed(0)} (${t.results.runtimeFloor.errors} errors)`]);
+    rows.push(['service / direct origin, service / runtime floor', `${times(t.serviceToDirect)}, ${times(t.serviceToRuntimeFloor)}`]);
+  }
+  const b = report.build;
+  if (b) {
+    rows.push(['build time (js-compute-runtime --enable-http-cache)', !b.ran ? 'not run' : b.ok && b.ms !== null ? `${(b.ms / 1000).toFixed(1)} s` : `failed: ${(b.error ?? '').split('\n').filter(Boolean).pop() ?? ''}`]);
+    rows.push(['size of the built wasm', mib(b.wasmBytes)]);
+    rows.push(['size of bin/main.wasm', mib(b.binMainWasmBytes)]);
+  }
+  return { head: ['measure', 'value'], rows };
+}
+
+function mib(bytes: number | null): string {
+  return bytes === null ? '–' : `${(bytes / 2 ** 20).toFixed(2)} MiB (${bytes} bytes)`;
+}
+
+export function renderText(table: Table): string {
+  const all = [table.head, ...table.rows];
+  const widths = table.head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(table.head), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(line)].join('\n');
+}
+
+export function renderMarkdown(table: Table): string {
+  const esc = (c: string): string => c.replaceAll('|', '\\|');
+  return [`| ${table.head.map(esc).join(' | ')} |`, `| ${table.head.map(() => '---').join(' | ')} |`, ...table.rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
