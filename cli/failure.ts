@@ -33,7 +33,7 @@ export function describeFailure(error: unknown, url: URL, timeoutMs: number, tim
   }
   const cause = rootCause(error);
   const code = cause.code;
-  const detail = cause.message;
+  const detail = readable(cause.message);
   if (code !== undefined && DNS_CODES.has(code)) {
     return { kind: 'dns', code, message: `cannot find the host ${url.hostname} (${code}). Check the --service URL, your DNS and your VPN.` };
   }
@@ -52,6 +52,12 @@ export function describeFailure(error: unknown, url: URL, timeoutMs: number, tim
     };
   }
   return { kind: 'network', code, message: `the request to ${host} failed: ${detail}${code ? ` (${code})` : ''}.` };
+}
+
+/** OpenSSL's `80BC…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:…` → `wrong version number`. */
+function readable(message: string): string {
+  const openssl = /:SSL routines:[^:]*:([^:]+):/.exec(message);
+  return (openssl?.[1] ?? message.split('\n')[0] ?? '').trim();
 }
 
 function errorName(error: unknown): string {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { BACKEND_ORDER, type BackendName, type MirrorName, MIRRORS } from '../src/core/backends.ts';
 import { startLocalRuntime, type LocalRuntime } from '../local-runtime/index.ts';
 import { type Behaviour, type BucketDir, type BucketFiles, makeBucketDir, startStubBackend, type StubBackend } from '../stubs/index.ts';
+import { main } from './main.ts';
 
 export interface World {
   /** Base URL of the local runtime running the service. */
@@ -85,4 +86,24 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     await closeAll();
     throw error;
   }
+}
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI in this process, as `govuk-failover <argv>` with stderr piped (plain progress lines). */
+export async function runCli(argv: readonly string[], options: { now?: Date; env?: Record<string, string> } = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+    stderrIsTTY: false,
+    env: options.env ?? {},
+    now: () => options.now ?? new Date(),
+  });
+  return { code, stdout, stderr };
 }

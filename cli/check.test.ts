@@ -1,0 +1,142 @@
+/**
+ * `check` against the real service in the local runtime, with stub origin
+ * and stub buckets. Each test uses its own page path, so the edge cache of
+ * one test never answers another.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIRRORS } from '../src/core/backends.ts';
+import type { CheckReport } from './check.ts';
+import { runCli, startWorld, type World } from './test-world.ts';
+
+const PAGE = '<h1>Benefits</h1>';
+
+let world: World;
+beforeAll(async () => {
+  world = await startWorld({ originBody: PAGE });
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+/** Puts the page for `path` (no extension) into the given mirrors. */
+async function mirrorPage(path: string, mirrors = MIRRORS, body = PAGE): Promise<void> {
+  for (const mirror of mirrors) await world.buckets[mirror].write(`www.gov.uk${path}.html`, body);
+}
+
+async function checkJson(path: string): Promise<{ code: number; report: CheckReport }> {
+  const run = await runCli(['check', path, '--service', world.service, '--json']);
+  return { code: run.code, report: JSON.parse(run.stdout) as CheckReport };
+}
+
+describe('check', () => {
+  it('a page present everywhere: exit 0, one row per request, diagnostics and digests shown', async () => {
+    await mirrorPage('/everywhere');
+    const run = await runCli(['check', '/everywhere', '--service', world.service]);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`GET ${world.service}/everywhere  (mirror object: www.gov.uk/everywhere.html)`);
+    const row = (label: string) => run.stdout.split('\n').find((l) => l.startsWith(`${label} `)) ?? '';
+    expect(row('(none)')).toMatch(/^\(none\)\s+200\s+\d+ ms\s+17\s.*\bsame\s+origin\s+-\s+0$/);
+    expect(row('origin')).toMatch(/^origin\s+200\s.*\(reference\)\s+origin\s+-\s+0$/);
+    for (const mirror of MIRRORS) expect(row(mirror)).toMatch(new RegExp(`^${mirror}\\s+200\\s.*\\d{2}:\\d{2}:\\d{2}\\s+[0-9a-f]{12}\\s+same\\s+${mirror}\\s+1\\s+0$`));
+    expect(run.stdout).toContain('mirrorGCS;desc="ok 200";dur=');
+    expect(run.stdout).toContain('OK: served (200 from origin), and 3 of 3 mirrors have it.');
+    expect(run.stderr).toContain('  mirrorS3: 200 in ');
+  });
+
+  it('--json gives the same as JSON, with the headers of the real service', async () => {
+    await mirrorPage('/as-json');
+    const { code, report } = await checkJson('/as-json');
+
+    expect(code).toBe(0);
+    expect(report).toMatchObject({ ok: true, served: true, mirrorsWithPage: ['mirrorS3', 'mirrorS3Replica', 'mirrorGCS'], issues: [] });
+    expect(report.rows.map((r) => [r.override, r.status, r.backendName, r.failover, r.sameAsOrigin])).toEqual([
+      [null, 200, 'origin', false, true],
+      ['origin', 200, 'origin', false, true],
+      ['mirrorS3', 200, 'mirrorS3', true, true],
+      ['mirrorS3Replica', 200, 'mirrorS3Replica', true, true],
+      ['mirrorGCS', 200, 'mirrorGCS', true, true],
+    ]);
+    expect(report.rows[2]?.serverTiming).toMatch(/^mirrorS3;desc="ok 200";dur=[\d.]+$/);
+    expect(report.rows[2]?.lastModified).toMatch(/GMT$/);
+  });
+
+  it('a mirror copy that differs from origin is shown as differing, and still counts', async () => {
+    await mirrorPage('/changed', ['mirrorS3'], '<h1>Benefits (yesterday)</h1>');
+    const { code, report } = await checkJson('/changed');
+
+    expect(code).toBe(0);
+    expect(report.rows.find((r) => r.override === 'mirrorS3')?.sameAsOrigin).toBe(false);
+  });
+
+  it('missing from one mirror: exit 0, and the mirror is named with the bucket error', async () => {
+    await mirrorPage('/missing-one', ['mirrorS3', 'mirrorGCS']);
+    const run = await runCli(['check', '/missing-one', '--service', world.service]);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^mirrorS3Replica\s+403\s/m);
+    expect(run.stdout).toContain('OK: served (200 from origin), and 2 of 3 mirrors have it.');
+    expect(run.stdout).toContain('  - mirrorS3Replica does not have it: 403 from mirrorS3Replica (AccessDenied: Access Denied).');
+  });
+
+  it('missing from every mirror: exit 1', async () => {
+    const { code, report } = await checkJson('/missing-everywhere');
+
+    expect(code).toBe(1);
+    expect(report.summary).toBe('PROBLEM: served (200 from origin), and NO mirror has it.');
+    expect(report.issues).toContain('mirrorGCS does not have it: 404 from mirrorGCS (NoSuchKey: The specified key does not exist).');
+  });
+
+  describe('origin down', () => {
+    beforeAll(async () => {
+      await world.stubs.origin.setBehaviour({ kind: 'refuse' });
+    });
+    afterAll(async () => {
+      await world.stubs.origin.setBehaviour({ kind: 'echo', body: PAGE });
+    });
+
+    it('users get a mirror copy: exit 0, and the outage is reported', async () => {
+      await mirrorPage('/origin-down');
+      const { code, report } = await checkJson('/origin-down');
+
+      expect(code).toBe(0);
+      const [asUsers, origin] = report.rows;
+      expect(asUsers).toMatchObject({ status: 200, backendName: 'mirrorS3', failover: true, sameAsOrigin: null });
+      expect(asUsers?.serverTiming).toMatch(/^origin;desc="connection-error";dur=[\d.]+, mirrorS3;desc="ok 200";dur=[\d.]+$/);
+      expect(origin).toMatchObject({ status: 502, backendName: 'error' });
+      expect(origin?.note).toMatch(/^Backend-Override: origin connection-error after \d+ ms\. The connection to the backend failed\.$/);
+      expect(report.summary).toBe('OK: served (200 from mirrorS3), and 3 of 3 mirrors have it.');
+      expect(report.issues[0]).toBe("Users get a mirror's copy: origin failed and mirrorS3 answered (Fastly-Failover: 1).");
+      expect(report.issues[1]).toMatch(/^origin: 502 from the service \(no backend answered\) \(Backend-Override: origin connection-error/);
+    });
+
+    it('and no mirror has the page: users get the error page, exit 1', async () => {
+      const run = await runCli(['check', '/origin-down-and-missing', '--service', world.service]);
+
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/^\(none\)\s+503\s.*\berror\s+-\s+4$/m);
+      expect(run.stdout).toContain('PROBLEM: NOT served to users, and NO mirror has it.');
+      expect(run.stdout).toContain('  - Users do not get the page: 503 from the service (no backend answered).');
+    });
+  });
+});
+
+describe('check against a service that ignores Backend-Override', () => {
+  let ignoring: World;
+  beforeAll(async () => {
+    ignoring = await startWorld({ originBody: PAGE, files: { 'www.gov.uk/page.html': PAGE }, config: { backend_override: 'disabled' } });
+  });
+  afterAll(async () => {
+    await ignoring?.close();
+  });
+
+  it('does not count failover answers as the mirrors having the page: exit 1', async () => {
+    const run = await runCli(['check', '/page', '--service', ignoring.service, '--json']);
+    const report = JSON.parse(run.stdout) as CheckReport;
+
+    expect(run.code).toBe(1);
+    expect(report.mirrorsWithPage).toEqual([]);
+    expect(report.rows.map((r) => r.backendName)).toEqual(['origin', 'origin', 'origin', 'origin', 'origin']);
+    expect(report.issues[0]).toMatch(/^The service ignored Backend-Override \(Backend-Override-Ignored: disabled\)/);
+  });
+});

@@ -1,0 +1,78 @@
+/** Usage errors (exit 2) and requests that get no answer: bad URL, unreachable service, TLS, timeout. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStubBackend, type StubBackend } from '../stubs/index.ts';
+import { runCli, startWorld, type World } from './test-world.ts';
+
+describe('usage errors: exit 2, the reason, then the usage', () => {
+  it.each([
+    [[], 'no command given: use check or freshness.'],
+    [['status'], 'unknown command "status": use check or freshness.'],
+    [['check'], 'check needs exactly one page, as a path (/browse/benefits) or a URL (https://www.gov.uk/browse/benefits); got 0.'],
+    [['check', 'browse/benefits'], '"browse/benefits" is neither a path nor a URL: give a path starting with / (such as /browse/benefits)'],
+    [['check', 'https://www.gov.uk:99999/x'], '"https://www.gov.uk:99999/x" is not a valid URL.'],
+    [['check', 'ftp://www.gov.uk/x'], '"ftp://www.gov.uk/x" is not an http:// or https:// URL.'],
+    [['check', '/x', '--service', 'www.gov.uk'], '--service "www.gov.uk" is not a URL. Give a base URL such as https://www.gov.uk'],
+    [['check', '/x', '--service', 'https://www.gov.uk/browse'], '--service "https://www.gov.uk/browse" must be a base URL without a path or query, such as https://www.gov.uk.'],
+    [['check', '/x', '--timeout', '20'], '--timeout "20" is not a duration: give a number and a unit (ms, s, m, h, d), such as 20s or 24h.'],
+    [['check', '/x', '--verbose'], "Unknown option '--verbose'"],
+    [['freshness', '--max-age', 'a day'], '--max-age "a day" is not a duration'],
+    [['freshness', '/x'], 'freshness takes no page; got "/x". Use --marker to read another object.'],
+    [['freshness', '--marker', 'sync.json'], '--marker "sync.json" must be a path on the site, such as /mirror-last-sync.json.'],
+  ])('%j', async (argv, message) => {
+    const run = await runCli(argv);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`govuk-failover: ${message}`);
+    expect(run.stderr).toContain('Usage:\n  govuk-failover check <path-or-url>');
+  });
+
+  it('--help prints the usage on stdout: exit 0', async () => {
+    for (const argv of [['--help'], ['check', '--help'], ['freshness', '-h']]) {
+      const run = await runCli(argv);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Exit codes: 0 all well, 1 a problem was found (or a request failed), 2 usage error.');
+    }
+  });
+});
+
+describe('no answer: exit 1 with one clear error', () => {
+  let refusing: StubBackend;
+  let hanging: StubBackend;
+  let world: World;
+  beforeAll(async () => {
+    refusing = await startStubBackend({ id: 'nothing-listening', behaviour: { kind: 'refuse' } });
+    hanging = await startStubBackend({ id: 'stuck', behaviour: { kind: 'hang' } });
+    world = await startWorld();
+  });
+  afterAll(async () => {
+    await Promise.all([refusing?.close(), hanging?.close(), world?.close()]);
+  });
+
+  it('an unreachable service', async () => {
+    const run = await runCli(['check', '/x', '--service', refusing.url]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(
+      `govuk-failover: cannot connect to 127.0.0.1:${refusing.port} (ECONNREFUSED). Check the --service URL, that the service is running, and your network.\n`,
+    );
+  });
+
+  it('a service that does not answer in time', async () => {
+    const run = await runCli(['check', '/x', '--service', hanging.url, '--timeout', '300ms']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`govuk-failover: no answer from 127.0.0.1:${hanging.port} within 300 ms (--timeout).`);
+  });
+
+  it('a TLS failure (https:// to a plain-HTTP service)', async () => {
+    const run = await runCli(['check', '/x', '--service', world.service.replace('http:', 'https:')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/govuk-failover: the TLS connection to 127\.0\.0\.1:\d+ failed \(ERR_SSL_\w+: .*\)\. Check the scheme/);
+  });
+
+  it('freshness with an unreachable service: every mirror unreadable, exit 1', async () => {
+    const run = await runCli(['freshness', '--service', refusing.url]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('PROBLEM: sync marker unreadable on mirrorS3, mirrorS3Replica, mirrorGCS.');
+    expect(run.stdout).toContain(`  - mirrorS3: no answer: cannot connect to 127.0.0.1:${refusing.port} (ECONNREFUSED).`);
+  });
+});
