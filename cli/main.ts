@@ -3,7 +3,8 @@
  * `govuk-failover freshness`. `main` returns the exit code; everything it
  * touches outside itself comes in through `Io`, so tests run it in-process.
  */
-import { runCheck } from './check.ts';
+import { MIRRORS } from '../src/core/backends.ts';
+import { CHECK_REQUESTS, runCheck } from './check.ts';
 import { checkJson, checkText } from './check-report.ts';
 import { runFreshness } from './freshness.ts';
 import { freshnessJson, freshnessText } from './freshness-report.ts';
@@ -49,7 +50,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       io.stdout(USAGE);
       return EXIT.ok;
     case 'check': {
-      const progress = startProgress(progressOut, `checking ${command.target.url.href}`, 5);
+      const progress = startProgress(progressOut, `checking ${command.target.url.href}`, CHECK_REQUESTS.length);
       const report = await runCheck(command.target, { timeoutMs: command.timeoutMs, overrideToken }, progress);
       const noAnswer = report.rows.every((r) => r.failure !== null);
       if (command.json) io.stdout(checkJson(report));
@@ -58,7 +59,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       return report.ok ? EXIT.ok : EXIT.problem;
     }
     case 'freshness': {
-      const progress = startProgress(progressOut, `reading ${command.url.href} from each mirror`, 3);
+      const progress = startProgress(progressOut, `reading ${command.url.href} from each mirror`, MIRRORS.length);
       const report = await runFreshness({ ...command, overrideToken, now: io.now }, progress);
       io.stdout(command.json ? freshnessJson(report) : freshnessText(report));
       return report.ok ? EXIT.ok : EXIT.problem;
