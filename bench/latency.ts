@@ -16,6 +16,8 @@ export type BaselineId = 'directMirror' | 'directOrigin' | 'runtimeFloor';
 export interface Series {
   readonly ttfb: number[];
   readonly total: number[];
+  /** The service's own account (Server-Timing `dur`) of each backend attempt, ms, by backend. */
+  readonly attempts: Record<string, number[]>;
   errors: number;
   readonly errorSamples: string[];
 }
@@ -68,17 +70,27 @@ export function probesFor(scenario: Scenario, world: World): Probe[] {
 }
 
 function emptySeries(): Series {
-  return { ttfb: [], total: [], errors: 0, errorSamples: [] };
+  return { ttfb: [], total: [], attempts: {}, errors: 0, errorSamples: [] };
 }
 
 function record(series: Series, t: Timing, problem: string | undefined): void {
   if (problem === undefined) {
     series.ttfb.push(t.ttfbMs);
     series.total.push(t.totalMs);
+    for (const [backend, dur] of serverTimings(t)) (series.attempts[backend] ??= []).push(dur);
   } else {
     series.errors++;
     if (series.errorSamples.length < MAX_ERROR_SAMPLES) series.errorSamples.push(problem);
   }
+}
+
+/** `origin;desc="abandoned";dur=5001.2, mirrorS3;desc="ok 200";dur=2.1` → [[origin, 5001.2], [mirrorS3, 2.1]]. */
+export function serverTimings(t: Timing): [string, number][] {
+  const header = t.headers['server-timing'];
+  const text = Array.isArray(header) ? header.join(', ') : (header ?? '');
+  const out: [string, number][] = [];
+  for (const m of text.matchAll(/(?:^|,)\s*([A-Za-z0-9]+)(?:;desc="[^"]*")?;dur=([0-9.]+)/g)) out.push([m[1]!, Number(m[2])]);
+  return out;
 }
 
 /** Page indexes used by one scenario: warm-up first, then measured; stays below `pageCount`. */

@@ -14,6 +14,8 @@ import type { ThroughputPlan, ThroughputResult } from './throughput.ts';
 export interface SeriesReport {
   readonly ttfb: Summary;
   readonly total: Summary;
+  /** For the service: how long each backend attempt lasted by the service's own clock (Server-Timing). */
+  readonly attempts?: Readonly<Record<string, Summary>>;
   readonly errors: number;
   readonly errorSamples: readonly string[];
 }
@@ -81,7 +83,14 @@ export interface Report {
 }
 
 export function seriesReport(s: Series): SeriesReport {
-  return { ttfb: rounded(summarise(s.ttfb)), total: rounded(summarise(s.total)), errors: s.errors, errorSamples: [...s.errorSamples] };
+  const attempts = Object.entries(s.attempts);
+  return {
+    ttfb: rounded(summarise(s.ttfb)),
+    total: rounded(summarise(s.total)),
+    ...(attempts.length > 0 ? { attempts: Object.fromEntries(attempts.map(([b, v]) => [b, rounded(summarise(v))])) } : {}),
+    errors: s.errors,
+    errorSamples: [...s.errorSamples],
+  };
 }
 
 function rounded(s: Summary): Summary {

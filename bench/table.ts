@@ -35,6 +35,7 @@ export function latencyTable(scenarios: readonly ScenarioReport[]): Table {
     '× limit total p50 / p95',
     'runtime floor total p50 ms',
     '× floor total p50',
+    'attempts p50 ms (Server-Timing)',
   ];
   const rows = scenarios.map((s) => {
     const limit = s.baselines[s.limit];
@@ -52,6 +53,9 @@ export function latencyTable(scenarios: readonly ScenarioReport[]): Table {
       pair(times(r?.totalP50), times(r?.totalP95)) + (wait ? ` (beyond the ${s.waitMs} ms wait: ${times(wait.totalP50)})` : ''),
       ms(floor?.total.p50),
       times(s.ratios.runtimeFloor?.totalP50),
+      Object.entries(s.service.attempts ?? {})
+        .map(([backend, sum]) => `${backend} ${ms(sum.p50)}`)
+        .join(', ') || '–',
     ];
   });
   return { head, rows };

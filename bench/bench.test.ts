@@ -1,0 +1,114 @@
+/**
+ * Runs quick mode's measuring code once on two scenarios and checks the
+ * report's shape: every figure present, ratios computed from this run's own
+ * numbers, targets evaluated, outputs rendered. No timing thresholds.
+ */
+import { describe, expect, it } from 'vitest';
+import { chartSvg } from './chart.ts';
+import { generatedSection, BEGIN, END } from './markdown.ts';
+import { runBenchmark } from './measure.ts';
+import type { Report, SeriesReport } from './report.ts';
+import { scenarioById } from './scenarios.ts';
+import { QUICK, type Settings } from './settings.ts';
+import { round } from './stats.ts';
+import { latencyTable, otherTable, renderMarkdown, renderText, targetTable } from './table.ts';
+
+const SETTINGS: Settings = { ...QUICK, throughput: { concurrency: 4, phaseMs: 200, rounds: 1, warmupMs: 50 }, build: false };
+
+function expectFigures(s: SeriesReport, n: number): void {
+  for (const summary of [s.ttfb, s.total]) {
+    expect(summary.n).toBe(n);
+    for (const v of [summary.p50, summary.p95, summary.min, summary.max, summary.mean]) {
+      expect(Number.isFinite(v)).toBe(true);
+      expect(v).toBeGreaterThan(0);
+    }
+    expect(summary.p50).toBeLessThanOrEqual(summary.p95);
+  }
+  expect(s.ttfb.p50).toBeLessThanOrEqual(s.total.p50);
+}
+
+/** Tags left open or closed out of order (a well-formedness check for the SVG we write; no attributes hold '<' or '>'). */
+function unbalancedTags(xml: string): string[] {
+  const stack: string[] = [];
+  const problems: string[] = [];
+  for (const m of xml.matchAll(/<(\/?)([A-Za-z][\w:-]*)\b[^<>]*?(\/?)>/g)) {
+    const [, closing, name, selfClosing] = m;
+    if (selfClosing) continue;
+    if (!closing) stack.push(name!);
+    else if (stack.pop() !== name) problems.push(`</${name}> out of order`);
+  }
+  return [...problems, ...stack.map((n) => `<${n}> not closed`)];
+}
+
+describe('bench (quick mode, two scenarios)', () => {
+  let report: Report;
+
+  it('measures and reports', async () => {
+    report = await runBenchmark({
+      mode: 'quick',
+      command: 'vitest',
+      scenarios: [scenarioById('healthy'), scenarioById('refuse')],
+      settings: SETTINGS,
+      throughput: true,
+    });
+    expect(report.scenarios.map((s) => s.id)).toEqual(['healthy', 'refuse']);
+    const n = SETTINGS.sequential.requests;
+
+    const [healthy, refuse] = report.scenarios;
+    expect(healthy!.limit).toBe('directOrigin');
+    expect(refuse!.limit).toBe('directMirror');
+    expect(Object.keys(healthy!.baselines).sort()).toEqual(['directMirror', 'directOrigin', 'runtimeFloor']);
+    expect(Object.keys(refuse!.baselines).sort()).toEqual(['directMirror', 'runtimeFloor']);
+
+    for (const s of report.scenarios) {
+      expect(s.service.errors, s.service.errorSamples.join('; ')).toBe(0);
+      expectFigures(s.service, n);
+      for (const [id, b] of Object.entries(s.baselines)) {
+        expect(b.errors, `${s.id} ${id}: ${b.errorSamples.join('; ')}`).toBe(0);
+        expectFigures(b, n);
+        // Ratios come from this run's own figures.
+        const r = s.ratios[id as keyof typeof s.ratios]!;
+        expect(r.ttfbP50).toBe(round(s.service.ttfb.p50 / b.ttfb.p50));
+        expect(r.totalP50).toBe(round(s.service.total.p50 / b.total.p50));
+        expect(r.totalP95).toBe(round(s.service.total.p95 / b.total.p95));
+      }
+    }
+    // The service's own account of its attempts: origin then the mirror when origin refuses.
+    expect(Object.keys(healthy!.service.attempts ?? {})).toContain('origin');
+    expect(Object.keys(refuse!.service.attempts ?? {})).toEqual(expect.arrayContaining(['origin', 'mirrorS3']));
+
+    const targets = new Map(report.targets.map((t) => [t.id, t]));
+    expect([...targets.keys()].sort()).toEqual(['healthy-overhead', 'refuse']);
+    expect(targets.get('refuse')!.measuredTotal).toBe(refuse!.ratios.directMirror!.totalP50);
+    expect(targets.get('healthy-overhead')!.measuredTtfb).toBe(healthy!.ratios.directOrigin!.ttfbP50);
+    for (const t of targets.values()) expect(typeof t.met).toBe('boolean');
+
+    const tp = report.throughput!;
+    for (const r of Object.values(tp.results)) {
+      expect(r.completed).toBeGreaterThan(0);
+      expect(r.errors).toBe(0);
+      expect(r.rps).toBeGreaterThan(0);
+    }
+    expect(tp.serviceToDirect).toBe(round(tp.results.service.rps / tp.results.directOrigin.rps));
+
+    expect(report.build?.ran).toBe(false);
+  });
+
+  it('renders the table, the chart and the BENCHMARKS.md section', () => {
+    const text = renderText(latencyTable(report.scenarios));
+    expect(text.split('\n')).toHaveLength(2 + report.scenarios.length);
+    expect(renderMarkdown(targetTable(report.targets))).toContain('| failover with origin refusing');
+    expect(renderText(otherTable(report))).toContain('requests/s');
+
+    const svg = chartSvg(report);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(unbalancedTags(svg)).toEqual([]);
+    expect(svg).toContain(report.scenarios[0]!.title);
+
+    const md = generatedSection(report);
+    expect(md.startsWith(BEGIN)).toBe(true);
+    expect(md.endsWith(END)).toBe(true);
+    expect(md).toContain('Command: `vitest`');
+  });
+});
