@@ -6,9 +6,17 @@
  */
 import { CacheOverride } from 'fastly:cache-override';
 import { BackendUnavailable } from '../core/attempt.ts';
-import type { BackendName } from '../core/backends.ts';
+import { type BackendName, isMirror } from '../core/backends.ts';
 import type { CacheDecision, CacheRule } from '../core/cache-policy.ts';
 import { backendExists } from './backends.ts';
+
+/** Thrown from afterSend so that Fastly serves the stored stale copy rather than origin's 5xx. */
+class StaleCopyPreferred extends Error {
+  override readonly name = 'StaleCopyPreferred';
+  constructor(status: number) {
+    super(`origin answered ${status}; a stale copy is available`);
+  }
+}
 
 /** Unknown until the first cached fetch tells. */
 let httpCacheApi: boolean | undefined;
@@ -22,9 +30,10 @@ type CandidateResponse = Response & {
 export async function sendToBackend(backend: BackendName, request: Request, rule: CacheRule): Promise<Response> {
   if (!backendExists(backend)) throw new BackendUnavailable(`backend ${backend} is not defined in this service`);
   if (rule.kind === 'pass') return fetch(request, { backend, cacheOverride: new CacheOverride('pass') });
+  const cacheKey = cacheKeyFor(backend, request);
   if (httpCacheApi !== false) {
     try {
-      const response = await fetch(request, { backend, cacheOverride: hookedOverride(rule) });
+      const response = await fetch(request, { backend, cacheKey, cacheOverride: hookedOverride(rule) });
       httpCacheApi = true;
       return response;
     } catch (error) {
@@ -32,7 +41,19 @@ export async function sendToBackend(backend: BackendName, request: Request, rule
       httpCacheApi = false;
     }
   }
-  return fetch(request, { backend, cacheOverride: hostModeOverride(rule) });
+  return fetch(request, { backend, cacheKey, cacheOverride: hostModeOverride(rule) });
+}
+
+/**
+ * Fastly keys the cache on the request's URL and Host, not on the backend.
+ * All three mirrors are asked for the same path, often with the same Host,
+ * so a mirror's key names the mirror: one mirror's copy is never served as
+ * another's. Origin keeps the default key.
+ */
+function cacheKeyFor(backend: BackendName, request: Request): string | undefined {
+  if (!isMirror(backend)) return undefined;
+  const url = new URL(request.url);
+  return `${backend} ${request.headers.get('Host') ?? url.host}${url.pathname}`;
 }
 
 function hookedOverride(rule: Extract<CacheRule, { kind: 'cache' }>): CacheOverride {
@@ -58,7 +79,8 @@ function applyDecision(response: CandidateResponse, decision: CacheDecision) {
     case 'never':
       return { cache: 'uncacheable' } as const;
     case 'keep-stale':
-      return { cache: false } as const;
+      // Throwing from afterSend is how js-compute is told to serve the stale copy instead of this 5xx.
+      throw new StaleCopyPreferred(response.status);
   }
 }
 

@@ -16,7 +16,7 @@ export type CacheDecision =
   | { readonly store: 'default'; readonly ttl?: number }
   /** Never store. */
   | { readonly store: 'never' }
-  /** Do not store this answer, so the stale copy already stored stays and is served. */
+  /** Do not store this answer: serve the stale copy already stored instead. */
   | { readonly store: 'keep-stale' };
 
 export type CacheRule =

@@ -150,10 +150,15 @@ export function runFailover(plan: FailoverPlan, deps: FailoverDeps): Promise<Fai
   });
 }
 
-/** Frees the connection behind an answer that will not be served. */
+/**
+ * Reads an answer that will not be served to its end, in the background.
+ * Reading it (rather than cancelling it) lets the cache finish storing it,
+ * which is what keeps a 5xx for 1 s; the backend's between-bytes timeout
+ * bounds how long that can take.
+ */
 function discard(response: Response): void {
   try {
-    response.body?.cancel().catch(() => undefined);
+    response.arrayBuffer().catch(() => undefined);
   } catch {
     // The body may already be locked or consumed; nothing else to free.
   }
