@@ -1,0 +1,80 @@
+/**
+ * The stub world the scenario suite runs against: one stub backend per
+ * backend in fastly.toml, listening on the port `[local_server.backends]`
+ * names, so the local runtime and Viceroy see the same world. Each mirror
+ * serves its own bucket directory whose pages say which mirror they came from.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'smol-toml';
+import { type Behaviour, type BucketDir, makeBucketDir, startStubBackend, type StubBackend } from '../../stubs/index.ts';
+import { BACKEND_ORDER, type BackendName, MIRRORS, type MirrorName } from '../../src/core/backends.ts';
+
+export const MANIFEST = 'fastly.toml';
+
+export interface World {
+  readonly stubs: Record<BackendName, StubBackend>;
+  readonly buckets: Record<MirrorName, BucketDir>;
+  /** What a mirror's copy of `path` says: `<path> from <mirror>`. */
+  pageBody(mirror: MirrorName, path: string): string;
+  /** Puts every stub back to: origin echoes, mirrors serve their bucket (403 for a missing key, like S3). */
+  reset(): Promise<void>;
+  /** Sets behaviours by backend; the others are left as they are. */
+  set(behaviours: Partial<Record<BackendName, Behaviour | 'bucket'>>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function manifestDocument(path = MANIFEST): Record<string, unknown> {
+  return parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+}
+
+/** The loopback port fastly.toml gives each backend. */
+export function manifestPorts(doc = manifestDocument()): Record<BackendName, number> {
+  const backends = (doc.local_server as { backends: Record<string, { url: string }> }).backends;
+  return Object.fromEntries(BACKEND_ORDER.map((name) => [name, Number(new URL(backends[name]!.url).port)])) as Record<BackendName, number>;
+}
+
+/** A local secret from fastly.toml, so tests can check what the service signed with it. */
+export function manifestSecret(key: string, doc = manifestDocument()): string {
+  const entries = (doc.local_server as { secret_stores: Record<string, { key: string; data: string }[]> }).secret_stores.failover_secrets!;
+  return entries.find((e) => e.key === key)!.data;
+}
+
+/** Which page paths each mirror holds a copy of. */
+export type MirrorPages = Record<MirrorName, readonly string[]>;
+
+export async function startWorld(pages: MirrorPages, ports: Record<BackendName, number> = manifestPorts()): Promise<World> {
+  const pageBody = (mirror: MirrorName, path: string) => `<!DOCTYPE html><title>mirror</title><p>${path} from ${mirror}</p>`;
+  const buckets = {} as Record<MirrorName, BucketDir>;
+  for (const mirror of MIRRORS) {
+    buckets[mirror] = await makeBucketDir(Object.fromEntries(pages[mirror].map((p) => [keyFor(p), pageBody(mirror, p)])));
+  }
+  const bucketBehaviour = (mirror: MirrorName): Behaviour => ({ kind: 'bucket', root: buckets[mirror].root, missingStatus: 403, flavour: mirror === 'mirrorGCS' ? 'gcs' : 's3' });
+  const defaults = (name: BackendName): Behaviour => (name === 'origin' ? { kind: 'echo' } : bucketBehaviour(name));
+  const stubs = {} as Record<BackendName, StubBackend>;
+  for (const name of BACKEND_ORDER) stubs[name] = await startStubBackend({ id: name, port: ports[name], behaviour: defaults(name) });
+
+  const set = async (behaviours: Partial<Record<BackendName, Behaviour | 'bucket'>>) => {
+    for (const [name, b] of Object.entries(behaviours) as [BackendName, Behaviour | 'bucket'][]) {
+      await stubs[name].setBehaviour(b === 'bucket' ? defaults(name) : b);
+    }
+  };
+  return {
+    stubs,
+    buckets,
+    pageBody,
+    set,
+    async reset() {
+      await set(Object.fromEntries(BACKEND_ORDER.map((n) => [n, defaults(n)])));
+      for (const s of Object.values(stubs)) s.resetRecording();
+    },
+    async close() {
+      await Promise.all(Object.values(stubs).map((s) => s.close()));
+      await Promise.all(Object.values(buckets).map((b) => b.cleanup()));
+    },
+  };
+}
+
+/** The crawler's key for a simple page path (no escaping needed): `/a/b` → `www.gov.uk/a/b.html`. */
+export function keyFor(path: string): string {
+  return `www.gov.uk${path === '/' ? '/index' : path}.html`;
+}
