@@ -78,3 +78,10 @@ export async function startWorld(pages: MirrorPages, ports: Record<BackendName, 
 export function keyFor(path: string): string {
   return `www.gov.uk${path === '/' ? '/index' : path}.html`;
 }
+
+/** fastly.toml's document with each backend's url pointed at the given loopback ports. */
+export function manifestWithPorts(ports: Record<BackendName, number>, doc = manifestDocument()): Record<string, unknown> {
+  const backends = (doc.local_server as { backends: Record<string, { url: string }> }).backends;
+  for (const name of BACKEND_ORDER) backends[name]!.url = `http://127.0.0.1:${ports[name]}`;
+  return doc;
+}
