@@ -16,7 +16,7 @@ export type BaselineId = 'directMirror' | 'directOrigin' | 'runtimeFloor';
 export interface Series {
   readonly ttfb: number[];
   readonly total: number[];
-  /** The service's own account (Server-Timing `dur`) of each backend attempt, ms, by backend. */
+  /** The service's own account (Server-Timing `dur`) of each backend attempt, ms, by backend and outcome (`mirrorS3 ok`). */
   readonly attempts: Record<string, number[]>;
   errors: number;
   readonly errorSamples: string[];
@@ -84,12 +84,12 @@ function record(series: Series, t: Timing, problem: string | undefined): void {
   }
 }
 
-/** `origin;desc="abandoned";dur=5001.2, mirrorS3;desc="ok 200";dur=2.1` → [[origin, 5001.2], [mirrorS3, 2.1]]. */
+/** `origin;desc="abandoned";dur=5001.2, mirrorS3;desc="ok 200";dur=2.1` → [["origin abandoned", 5001.2], ["mirrorS3 ok", 2.1]]. */
 export function serverTimings(t: Timing): [string, number][] {
   const header = t.headers['server-timing'];
   const text = Array.isArray(header) ? header.join(', ') : (header ?? '');
   const out: [string, number][] = [];
-  for (const m of text.matchAll(/(?:^|,)\s*([A-Za-z0-9]+)(?:;desc="[^"]*")?;dur=([0-9.]+)/g)) out.push([m[1]!, Number(m[2])]);
+  for (const m of text.matchAll(/(?:^|,)\s*([A-Za-z0-9]+);desc="([a-z-]+)[^"]*";dur=([0-9.]+)/g)) out.push([`${m[1]} ${m[2]}`, Number(m[3])]);
   return out;
 }
 
