@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
 import { type Behaviour, type BucketDir, makeBucketDir, startStubBackend, type StubBackend } from '../../stubs/index.ts';
 import { BACKEND_ORDER, type BackendName, MIRRORS, type MirrorName } from '../../src/core/backends.ts';
+import { manifestPorts } from '../../demo/manifest-ports.ts';
 
 export const MANIFEST = 'fastly.toml';
 
@@ -27,11 +28,6 @@ export function manifestDocument(path = MANIFEST): Record<string, unknown> {
   return parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 }
 
-/** The loopback port fastly.toml gives each backend. */
-export function manifestPorts(doc = manifestDocument()): Record<BackendName, number> {
-  const backends = (doc.local_server as { backends: Record<string, { url: string }> }).backends;
-  return Object.fromEntries(BACKEND_ORDER.map((name) => [name, Number(new URL(backends[name]!.url).port)])) as Record<BackendName, number>;
-}
 
 /** A local secret from fastly.toml, so tests can check what the service signed with it. */
 export function manifestSecret(key: string, doc = manifestDocument()): string {
@@ -42,7 +38,7 @@ export function manifestSecret(key: string, doc = manifestDocument()): string {
 /** Which page paths each mirror holds a copy of. */
 export type MirrorPages = Record<MirrorName, readonly string[]>;
 
-export async function startWorld(pages: MirrorPages, ports: Record<BackendName, number> = manifestPorts()): Promise<World> {
+export async function startWorld(pages: MirrorPages, ports: Record<BackendName, number> = manifestPorts(MANIFEST)): Promise<World> {
   const pageBody = (mirror: MirrorName, path: string) => `<!DOCTYPE html><title>mirror</title><p>${path} from ${mirror}</p>`;
   const buckets = {} as Record<MirrorName, BucketDir>;
   for (const mirror of MIRRORS) {

@@ -1,0 +1,127 @@
+/**
+ * `npm start`: the whole service on this machine, no account and no network.
+ * Starts a demo origin and the three mirrors on the loopback ports that
+ * fastly.toml names (the mirrors serve demo/mirror/, a sample of the
+ * crawler's layout), then the service in the local runtime on 127.0.0.1:7676.
+ * The origin can be switched between healthy, 503, refusing and hung.
+ */
+import { createServer, type Server } from 'node:http';
+import { resolve } from 'node:path';
+import { emitKeypressEvents } from 'node:readline';
+import { startLocalRuntime } from '../local-runtime/index.ts';
+import { type Behaviour, startStubBackend, type StubBackend } from '../stubs/index.ts';
+import { BACKEND_ORDER, type BackendName } from '../src/core/backends.ts';
+import { manifestPorts } from './manifest-ports.ts';
+
+const SERVICE_PORT = Number(process.env.PORT ?? 7676);
+const CONTROL_PORT = Number(process.env.CONTROL_PORT ?? 18080);
+const MIRROR_ROOT = resolve(import.meta.dirname, 'mirror');
+
+const ORIGIN_MODES: Record<string, { key: string; behaviour: Behaviour; says: string }> = {
+  // `private` keeps the demo origin's pages out of the edge cache, so every switch shows at once
+  // (a cached or stale copy would otherwise be served before any mirror, as in production).
+  healthy: { key: 'h', behaviour: { kind: 'echo', headers: { 'Cache-Control': 'private' } }, says: 'answers 200 (Cache-Control: private)' },
+  '503': { key: '5', behaviour: { kind: 'status', status: 503 }, says: 'answers 503' },
+  refuse: { key: 'r', behaviour: { kind: 'refuse' }, says: 'refuses connections' },
+  hang: { key: 'x', behaviour: { kind: 'hang' }, says: 'accepts and never answers' },
+};
+
+function mirrorBehaviour(name: BackendName): Behaviour {
+  return { kind: 'bucket', root: MIRROR_ROOT, missingStatus: 403, flavour: name === 'mirrorGCS' ? 'gcs' : 's3' };
+}
+
+async function main(): Promise<void> {
+  const ports = manifestPorts('fastly.toml');
+  const stubs: StubBackend[] = [];
+  for (const name of BACKEND_ORDER) {
+    stubs.push(await startStubBackend({ id: name, port: ports[name], behaviour: name === 'origin' ? ORIGIN_MODES.healthy!.behaviour : mirrorBehaviour(name) }));
+  }
+  const origin = stubs[0]!;
+  const runtime = await startLocalRuntime({ manifestPath: 'fastly.toml', port: SERVICE_PORT });
+
+  const setOrigin = async (mode: string): Promise<string> => {
+    const chosen = ORIGIN_MODES[mode];
+    if (!chosen) return `unknown mode ${JSON.stringify(mode)}; use one of ${Object.keys(ORIGIN_MODES).join(', ')}`;
+    await origin.setBehaviour(chosen.behaviour);
+    return `origin is now ${mode}: it ${chosen.says}`;
+  };
+  const control = await startControl(setOrigin);
+
+  const url = runtime.url;
+  process.stdout.write(`
+govuk-failover is running locally.
+
+  service      ${url}   (the edge service, from src/, in the local runtime)
+  origin       http://127.0.0.1:${ports.origin}   (demo origin: ${ORIGIN_MODES.healthy!.says})
+  mirrors      http://127.0.0.1:${ports.mirrorS3}, :${ports.mirrorS3Replica}, :${ports.mirrorGCS}   (serving demo/mirror/)
+
+Try:
+  curl -i ${url}/browse/benefits
+  curl -i ${url}/help/about%20cookies
+  curl -i -H 'Backend-Override: origin' ${url}/browse/benefits
+  curl -i -H 'Backend-Override: mirrorS3' ${url}/browse/benefits
+  curl -i -H 'Backend-Override: mirrorS3Replica' ${url}/browse/benefits/
+  curl -i -H 'Backend-Override: mirrorGCS' ${url}/
+  curl -i -H 'Backend-Override: mirrorS3' ${url}/not-in-the-mirror
+  curl -i -H 'Backend-Override: mirrorS4' ${url}/
+
+Break the origin and watch the mirrors answer (Fastly-Backend-Name, Fastly-Failover, Server-Timing):
+  curl -X POST http://127.0.0.1:${CONTROL_PORT}/origin/503       (or healthy, refuse, hang)
+${process.stdin.isTTY ? `  or press: h healthy, 5 answers 503, r refuses, x hangs; q quits\n` : ''}
+Each request prints one log line (failover_log :: {...}). Ctrl-C stops everything.
+
+`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nStopping…\n');
+    await runtime.close();
+    await Promise.all(stubs.map((s) => s.close()));
+    await new Promise((r) => control.close(r));
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+    process.stdin.pause();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  if (process.stdin.isTTY) {
+    emitKeypressEvents(process.stdin);
+    process.stdin.setRawMode(true);
+    process.stdin.on('keypress', (_text: string, key: { name?: string; ctrl?: boolean; sequence?: string }) => {
+      if (key.name === 'q' || (key.ctrl && key.name === 'c')) return void stop();
+      const mode = Object.entries(ORIGIN_MODES).find(([, m]) => m.key === key.sequence)?.[0];
+      if (mode) void setOrigin(mode).then((line) => process.stdout.write(`${line}\n`));
+    });
+  }
+}
+
+/** A tiny control server: POST /origin/<mode> switches the demo origin. */
+function startControl(setOrigin: (mode: string) => Promise<string>): Promise<Server> {
+  const server = createServer((req, res) => {
+    const match = /^\/origin\/([\w-]+)$/.exec(req.url ?? '');
+    if (req.method !== 'POST' || !match) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`POST /origin/<mode>, mode one of: ${Object.keys(ORIGIN_MODES).join(', ')}\n`);
+      return;
+    }
+    void setOrigin(match[1]!).then(
+      (line) => {
+        process.stdout.write(`${line}\n`);
+        res.writeHead(line.startsWith('unknown') ? 400 : 200, { 'Content-Type': 'text/plain' }).end(`${line}\n`);
+      },
+      (error: Error) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`${error.message}\n`),
+    );
+  });
+  return new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(CONTROL_PORT, '127.0.0.1', () => resolveListen(server));
+  });
+}
+
+main().catch((error: NodeJS.ErrnoException) => {
+  const hint = error.code === 'EADDRINUSE' ? ' Another copy (or the scenario suite) is using the ports in fastly.toml; stop it first.' : '';
+  process.stderr.write(`npm start: ${error.message}.${hint}\n`);
+  process.exit(1);
+});
