@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'local-runtime/**/*.test.ts', 'stubs/**/*.test.ts', 'cli/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'local-runtime/**/*.test.ts', 'stubs/**/*.test.ts', 'cli/**/*.test.ts', 'bench/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
