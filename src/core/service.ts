@@ -42,7 +42,7 @@ export interface ServiceEnv {
 }
 
 /** Bucket headers never passed back to the user. */
-const BUCKET_HEADER = /^x-(?:amz|goog)-/i;
+const BUCKET_HEADER = /^x-(?:amz|goog|guploader)-/i;
 
 export async function serve(request: Request, env: ServiceEnv): Promise<Response> {
   const startedAt = env.clock.now();
