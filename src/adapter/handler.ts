@@ -2,7 +2,7 @@
 import { env } from 'fastly:env';
 import type { BackendName } from '../core/backends.ts';
 import type { CacheRule } from '../core/cache-policy.ts';
-import type { Clock } from '../core/clock.ts';
+import { systemClock } from '../core/clock.ts';
 import { describe } from '../core/config.ts';
 import { BACKEND_NAME_HEADER } from '../core/diagnostics.ts';
 import { serve, unavailablePage } from '../core/service.ts';
@@ -12,21 +12,13 @@ import { writeLog } from './log.ts';
 import { readSecret } from './secrets.ts';
 import { sendToBackend } from './send.ts';
 
-const clock: Clock = {
-  now: () => performance.now(),
-  schedule(ms, fn) {
-    const timer = setTimeout(fn, ms);
-    return () => clearTimeout(timer);
-  },
-};
-
 export async function handleFetchEvent(event: FetchEvent): Promise<Response> {
   const { config, problems } = loadConfig();
   try {
     return await serve(event.request, {
       config,
       configProblems: problems,
-      clock,
+      clock: systemClock,
       requestId: env('FASTLY_TRACE_ID') ?? crypto.randomUUID(),
       date: () => new Date(),
       health: backendHealth,

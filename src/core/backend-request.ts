@@ -8,9 +8,13 @@ import { BackendUnavailable } from './attempt.ts';
 import type { Config, MirrorSettings } from './config.ts';
 import { signGcsRequest } from './gcs-signature.ts';
 import { mirrorRequestPath } from './mirror-path.ts';
-import { OVERRIDE_HEADER, OVERRIDE_TOKEN_HEADER } from './override.ts';
+import { OVERRIDE_TOKEN_HEADER } from './override.ts';
 
-/** Client headers a mirror may see. Conditional and range headers are left out: a mirror must answer 200 to count. */
+/**
+ * Client headers a mirror may see; everything else (Cookie, Authorization,
+ * the override headers) is left behind. Conditional and range headers are
+ * left out too: a mirror must answer 200 to count, not 304 or 206.
+ */
 const MIRROR_FORWARDED_HEADERS = ['accept', 'accept-language', 'user-agent'] as const;
 
 export const MIRROR_REQUEST_MARK = 'Fastly-Failover';
@@ -67,6 +71,3 @@ async function mirrorRequest(mirror: MirrorName, original: Request, context: Bac
   }
   return new Request(`${url.protocol}//${host}${path}`, { method: original.method === 'HEAD' ? 'HEAD' : 'GET', headers });
 }
-
-/** Headers the client's request must never carry to a mirror (documented; the allow-list above already drops them). */
-export const NEVER_TO_MIRRORS = ['cookie', 'authorization', OVERRIDE_HEADER.toLowerCase(), OVERRIDE_TOKEN_HEADER.toLowerCase()] as const;

@@ -7,7 +7,7 @@ export interface Clock {
 }
 
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  now: () => performance.now(),
   schedule(ms, fn) {
     const timer = setTimeout(fn, ms);
     return () => clearTimeout(timer);

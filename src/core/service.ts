@@ -112,7 +112,8 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   } else {
     backend = 'error';
     response = mode === 'override' ? overrideFailure(result.attempts) : unavailablePage();
-    response.headers.set(RESTARTS_HEADER, String(result.attempts.filter((a) => a.outcome !== 'unhealthy').length));
+    // Every backend actually contacted failed; skipped ones (unhealthy, not configured) were not attempts.
+    response.headers.set(RESTARTS_HEADER, String(result.attempts.filter((a) => a.outcome !== 'unhealthy' && a.outcome !== 'unavailable').length));
   }
   response.headers.set(BACKEND_NAME_HEADER, backend);
   if (backend !== 'error' && isMirror(backend)) response.headers.set(FAILOVER_HEADER, '1');

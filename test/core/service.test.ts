@@ -133,6 +133,7 @@ describe('serve: mirror requests', () => {
   it('skips GCS, and says why in the log, without a key', async () => {
     const { response, sent, logs } = await request({ answers: { ...ORIGIN_DOWN, mirrorS3: { status: 404 }, mirrorS3Replica: { status: 404 }, mirrorGCS: { status: 200 } } }, 'https://www.gov.uk/browse');
     expect(response.status).toBe(503);
+    expect(response.headers.get('Fastly-Restarts')).toBe('3');
     expect(sent.map((s) => s.backend)).toEqual(['origin', 'mirrorS3', 'mirrorS3Replica']);
     expect(logs[0]!.attempts[3]).toMatchObject({ backend: 'mirrorGCS', outcome: 'unavailable' });
     expect(logs[0]!.attempts[3]!.detail).toContain('failover_secrets');
