@@ -24,3 +24,22 @@ describe('the wasm build', () => {
     expect(pkg.scripts.build).toContain('js-compute-runtime --enable-http-cache src/index.ts bin/main.wasm');
   });
 });
+
+describe('fastly.toml', () => {
+  it('lets a first `fastly compute deploy` create every backend, both stores and the log endpoint', async () => {
+    const { parse } = await import('smol-toml');
+    const doc = parse(await readFile('fastly.toml', 'utf8')) as {
+      manifest_version: number;
+      setup: { backends: Record<string, { address: string; port: number }>; config_stores: Record<string, unknown>; secret_stores: Record<string, { entries: Record<string, unknown> }>; log_endpoints: Record<string, { provider: string }> };
+      local_server: { backends: Record<string, { url: string }> };
+    };
+    expect(doc.manifest_version).toBe(3);
+    const backends = ['origin', 'mirrorS3', 'mirrorS3Replica', 'mirrorGCS'];
+    expect(Object.keys(doc.setup.backends).sort()).toEqual([...backends].sort());
+    for (const b of backends) expect(doc.setup.backends[b]!.port).toBe(443);
+    expect(Object.keys(doc.setup.config_stores)).toEqual(['failover_config']);
+    expect(Object.keys(doc.setup.secret_stores.failover_secrets!.entries).sort()).toEqual(['gcs_access_id', 'gcs_secret_key', 'override_token']);
+    expect(Object.keys(doc.setup.log_endpoints)).toEqual(['failover_log']);
+    for (const b of backends) expect(new URL(doc.local_server.backends[b]!.url).hostname).toBe('127.0.0.1');
+  });
+});
