@@ -77,7 +77,7 @@ export async function startViceroyEngine(viceroy: string): Promise<Engine> {
   await app.start({
     appRoot: resolve('.'),
     addr: `http://${VICEROY_ADDR}/`,
-    startCommand: `"${fastly}" compute serve --skip-build --viceroy-path="${viceroy}" --addr="${VICEROY_ADDR}"`,
+    startCommand: `"${fastly}" compute serve --non-interactive --skip-build --viceroy-path="${viceroy}" --addr="${VICEROY_ADDR}"`,
     startTimeoutMsecs: 60_000,
   });
   return { name: 'viceroy', url: `http://${VICEROY_ADDR}`, hasCache: false, close: () => app.shutdown() };
