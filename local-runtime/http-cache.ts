@@ -27,7 +27,7 @@
  */
 import type { BackendDef, CacheOverrideLike, HostFetchOptions } from './context.ts';
 import type { Clock } from './clock.ts';
-import { networkError, responseHeaders, sendUpstream, UpstreamBody, type Inflight } from './upstream.ts';
+import { networkError, responseHeaders, sendUpstream, UpstreamBody, type BackendPool, type Inflight } from './upstream.ts';
 
 export const DEFAULT_TTL_SECONDS = 3600;
 const CACHEABLE_STATUSES = new Set([200, 203, 300, 301, 302, 404, 410]);
@@ -150,6 +150,8 @@ export interface FetchEnv {
   cache: HttpCacheStore | undefined;
   clock: Clock;
   inflight: Inflight;
+  /** Keep-alive connection pools (none: one connection per request). */
+  pool?: BackendPool;
   /** Keeps a background task (revalidation, cache fill) tracked until it settles. */
   background(task: Promise<unknown>): void;
   onError?: (message: string) => void;
@@ -246,7 +248,7 @@ export function hostFetch(env: FetchEnv, request: Request, options: HostFetchOpt
 }
 
 async function direct(env: FetchEnv, backend: BackendDef, request: Request): Promise<{ response: Response; body?: UpstreamBody }> {
-  const res = await sendUpstream(backend, request, { inflight: env.inflight, onError: env.onError });
+  const res = await sendUpstream(backend, request, { inflight: env.inflight, pool: env.pool, onError: env.onError });
   const headers = responseHeaders(res);
   const status = res.statusCode ?? 502;
   const noBody = request.method === 'HEAD' || NULL_BODY_STATUSES.has(status);

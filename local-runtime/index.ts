@@ -11,7 +11,7 @@ import { HttpCacheStore, hostFetch } from './http-cache.ts';
 import { loadService } from './loader.ts';
 import { loadManifest, manifestFromObject, type Manifest } from './manifest.ts';
 import { createDownstreamServer } from './server.ts';
-import type { Inflight } from './upstream.ts';
+import { BackendPool, type Inflight } from './upstream.ts';
 
 export { ManualClock, SystemClock, type Clock } from './clock.ts';
 export { ManifestError, loadManifest, parseManifest, manifestFromObject, type Manifest } from './manifest.ts';
@@ -67,6 +67,8 @@ class Instance implements HostApi {
   readonly cache: HttpCacheStore | undefined;
   readonly inflightSet = new Set<() => void>();
   readonly tasks = new Set<Promise<unknown>>();
+  /** Backend connections are reused, as Fastly does. */
+  readonly pool = new BackendPool();
   bindings: GuestBindings | undefined;
   closed = false;
 
@@ -119,6 +121,7 @@ class Instance implements HostApi {
         cache: this.cache,
         clock: this.clock,
         inflight: this.inflight,
+        pool: this.pool,
         background: (p) => this.track(p),
         onError: this.errorLog,
       },
@@ -193,6 +196,7 @@ async function shutdown(server: Server, sockets: Set<Socket>, instance: Instance
   const closed = new Promise<void>((r) => server.close(() => r()));
   for (const destroy of [...instance.inflightSet]) destroy();
   instance.inflightSet.clear();
+  instance.pool.destroy();
   server.closeAllConnections();
   for (const s of sockets) s.destroy();
   await closed;

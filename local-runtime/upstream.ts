@@ -8,6 +8,7 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { BackendDef } from './context.ts';
@@ -33,9 +34,108 @@ export interface Inflight {
   add(destroy: () => void): () => void;
 }
 
+/**
+ * Idle connections kept per backend; more are closed once their exchange ends.
+ * Connections open at once are not capped (Viceroy caps nothing, and Fastly's
+ * `max_conn` is not modelled): a cap would queue requests behind hung ones.
+ */
+export const MAX_IDLE_CONNECTIONS_PER_BACKEND = 64;
+/** How long an idle backend connection stays in the pool (less if the backend's `Keep-Alive: timeout=` says so). */
+export const IDLE_CONNECTION_MS = 1000;
+
+type AgentLike = http.Agent & {
+  keepSocketAlive(socket: Socket): boolean;
+  reuseSocket(socket: Socket, req: http.ClientRequest): void;
+};
+
+const onIdleEnd = Symbol('onIdleEnd');
+type PooledSocket = Socket & { [onIdleEnd]?: () => void };
+
+/**
+ * Keep-alive behaviour of a pooled connection: while idle it is closed after
+ * IDLE_CONNECTION_MS, and as soon as the backend closes it (so the agent never
+ * hands out a socket whose FIN has already been read).
+ */
+function poolAgent<A extends http.Agent>(agent: A): A {
+  const a = agent as unknown as AgentLike;
+  const keep = a.keepSocketAlive.bind(a);
+  const reuse = a.reuseSocket.bind(a);
+  a.keepSocketAlive = (socket: PooledSocket) => {
+    const keepIt = keep(socket);
+    if (keepIt) {
+      const hinted = socket.timeout ?? 0;
+      socket.setTimeout(hinted > 0 ? Math.min(hinted, IDLE_CONNECTION_MS) : IDLE_CONNECTION_MS);
+      socket[onIdleEnd] ??= () => socket.destroy();
+      socket.once('end', socket[onIdleEnd]);
+    }
+    return keepIt;
+  };
+  a.reuseSocket = (socket: PooledSocket, req) => {
+    socket.setTimeout(0);
+    if (socket[onIdleEnd]) socket.off('end', socket[onIdleEnd]);
+    reuse(socket, req);
+  };
+  return agent;
+}
+
+/**
+ * The backend connection pools of one runtime instance, one agent per backend
+ * (as on Fastly, where connections are pooled per backend; per backend also
+ * because TLS options such as `cert_host` differ between backends that share
+ * a host and port). `destroy()` closes every pooled and active connection.
+ */
+export class BackendPool {
+  readonly #agents = new Map<string, http.Agent>();
+  #destroyed = false;
+
+  agentFor(backend: BackendDef): http.Agent | false {
+    if (this.#destroyed) return false;
+    let agent = this.#agents.get(backend.name);
+    if (!agent) {
+      const options = { keepAlive: true, maxFreeSockets: MAX_IDLE_CONNECTIONS_PER_BACKEND, scheduling: 'lifo' as const };
+      agent = poolAgent(backend.url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options));
+      this.#agents.set(backend.name, agent);
+    }
+    return agent;
+  }
+
+  /** Closes the idle connections to `backend` (after one of them turned out to be dead). */
+  dropIdle(backend: BackendDef): void {
+    const agent = this.#agents.get(backend.name);
+    if (!agent) return;
+    for (const list of Object.values(agent.freeSockets)) for (const socket of [...(list ?? [])]) socket.destroy();
+  }
+
+  destroy(): void {
+    this.#destroyed = true;
+    for (const agent of this.#agents.values()) agent.destroy();
+    this.#agents.clear();
+  }
+}
+
 export interface UpstreamOptions {
   inflight: Inflight;
+  /** Keep-alive pools; without it every request opens its own connection. */
+  pool?: BackendPool;
   onError?: (message: string) => void;
+}
+
+/**
+ * Resolves after two check phases of the event loop. A pooled connection the
+ * backend had already closed before our request was written shows its EOF in
+ * the first poll phase after the write, i.e. before this; a backend that read
+ * the request and then closed cannot be seen that soon (its read takes a poll
+ * phase, our read of its close another).
+ */
+function twoLoopTurns(onDone: () => void): () => void {
+  let inner: NodeJS.Immediate | undefined;
+  const outer = setImmediate(() => {
+    inner = setImmediate(onDone);
+  });
+  return () => {
+    clearImmediate(outer);
+    if (inner) clearImmediate(inner);
+  };
 }
 
 /** Resolves with the backend's response head; the body is still to be read. */
@@ -55,32 +155,78 @@ export function sendUpstream(backend: BackendDef, request: Request, opts: Upstre
     path,
     headers,
     setHost: false,
-    agent: false as const,
   };
+  const tlsOptions = isHttps
+    ? {
+        servername: backend.useSni ? (backend.certHost ?? backend.url.hostname) : undefined,
+        ca: backend.caCertificates.length > 0 ? backend.caCertificates : undefined,
+        cert: backend.clientCertificate?.certificate,
+        key: backend.clientCertificate?.key,
+        checkServerIdentity: backend.certHost
+          ? (_host: string, cert: PeerCertificate) => checkServerIdentity(backend.certHost!, cert)
+          : undefined,
+      }
+    : undefined;
+  // Only a request that can be sent again as it was may be retried (as Node's
+  // docs, browsers and Varnish do for a reused connection).
+  const retriable = request.body === null && (request.method === 'GET' || request.method === 'HEAD');
 
   return new Promise<IncomingMessage>((resolve, reject) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
+    let req: http.ClientRequest;
+    let stopWindow: (() => void) | undefined;
     const fail = (why: string): void => {
       if (timer) clearTimeout(timer);
+      stopWindow?.();
       if (settled) return;
       settled = true;
       untrack();
       opts.onError?.(`Backend connection error for '${backend.name}' (${backend.url.href}): ${why}`);
       reject(networkError());
     };
-    const req = isHttps
-      ? https.request({
-          ...common,
-          servername: backend.useSni ? (backend.certHost ?? backend.url.hostname) : undefined,
-          ca: backend.caCertificates.length > 0 ? backend.caCertificates : undefined,
-          cert: backend.clientCertificate?.certificate,
-          key: backend.clientCertificate?.key,
-          checkServerIdentity: backend.certHost
-            ? (_host: string, cert: PeerCertificate) => checkServerIdentity(backend.certHost!, cert)
-            : undefined,
-        })
-      : http.request(common);
+    const send = (agent: http.Agent | false, mayRetry: boolean): void => {
+      const options = { ...common, ...tlsOptions, agent };
+      const r = isHttps ? https.request(options) : http.request(options);
+      req = r;
+      // The classic keep-alive race: a pooled connection closed by the backend
+      // just as we reuse it. If it fails before any response byte, soon enough
+      // that the backend cannot have read our request, send it once more on a
+      // new connection.
+      // (The agent hands out a pooled socket synchronously, in http.request.)
+      let stale = mayRetry && r.reusedSocket;
+      if (stale) stopWindow = twoLoopTurns(() => (stale = false));
+      r.on('error', (err) => {
+        if (settled || req !== r) return;
+        stopWindow?.();
+        if (stale && opts.pool) {
+          opts.pool.dropIdle(backend);
+          send(opts.pool.agentFor(backend), false);
+          return;
+        }
+        fail(err.message);
+      });
+      r.on('response', (res) => {
+        stopWindow?.();
+        if (timer) clearTimeout(timer);
+        if (settled || req !== r) {
+          res.destroy();
+          return;
+        }
+        settled = true;
+        untrack();
+        resolve(res);
+      });
+      if (request.body === null) {
+        r.end();
+      } else {
+        const body = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream);
+        body.on('error', (err) => {
+          r.destroy(err);
+        });
+        body.pipe(r);
+      }
+    };
     const untrack = opts.inflight.add(() => {
       req.destroy();
       fail('runtime closed');
@@ -91,26 +237,8 @@ export function sendUpstream(backend: BackendDef, request: Request, opts: Upstre
         fail(`Timed out waiting for first byte of response (${backend.firstByteTimeoutMs} ms)`);
       }, backend.firstByteTimeoutMs);
     }
-    req.on('error', (err) => fail(err.message));
-    req.on('response', (res) => {
-      if (timer) clearTimeout(timer);
-      if (settled) {
-        res.destroy();
-        return;
-      }
-      settled = true;
-      untrack();
-      resolve(res);
-    });
-    if (request.body === null) {
-      req.end();
-    } else {
-      const body = Readable.fromWeb(request.body as import('node:stream/web').ReadableStream);
-      body.on('error', (err) => {
-        req.destroy(err);
-      });
-      body.pipe(req);
-    }
+    const agent = opts.pool?.agentFor(backend) ?? false;
+    send(agent, retriable && agent !== false);
   });
 }
 
