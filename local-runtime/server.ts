@@ -47,22 +47,42 @@ async function sendResponse(response: Response, req: IncomingMessage, res: Serve
     res.end();
     return;
   }
-  const reader = response.body!.getReader();
-  const clientGone = new Promise<void>((resolve) => res.once('close', resolve));
+  await pump(response.body!, res);
+}
+
+/**
+ * Copies the body to the client. One 'close' listener per response (not a
+ * race per chunk): a client that goes away cancels the body; a body that
+ * errors after the head was sent destroys the client socket (truncated response).
+ */
+async function pump(body: ReadableStream<Uint8Array>, res: ServerResponse): Promise<void> {
+  const reader = body.getReader();
+  let gone = false;
+  let wake: (() => void) | undefined;
+  const onClose = (): void => {
+    gone = true;
+    reader.cancel().catch(() => undefined);
+    wake?.();
+  };
+  res.once('close', onClose);
   try {
     for (;;) {
-      const next = await Promise.race([reader.read(), clientGone.then(() => undefined)]);
-      if (next === undefined) {
-        await reader.cancel().catch(() => undefined);
-        return;
-      }
+      const next = await reader.read();
+      if (gone) return;
       if (next.done) break;
       if (!res.write(next.value)) {
-        await Promise.race([new Promise((r) => res.once('drain', r)), clientGone]);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          res.once('drain', resolve);
+        });
+        wake = undefined;
+        if (gone) return;
       }
     }
+    res.off('close', onClose);
     res.end();
   } catch {
+    res.off('close', onClose);
     // The body errored after the head was sent: the client sees a truncated response.
     res.destroy();
   }
