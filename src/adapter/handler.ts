@@ -4,8 +4,7 @@ import type { BackendName } from '../core/backends.ts';
 import type { CacheRule } from '../core/cache-policy.ts';
 import { systemClock } from '../core/clock.ts';
 import { describe } from '../core/config.ts';
-import { BACKEND_NAME_HEADER } from '../core/diagnostics.ts';
-import { serve, unavailablePage } from '../core/service.ts';
+import { serve, serviceFailure, type ServiceEnv } from '../core/service.ts';
 import { backendHealth } from './backends.ts';
 import { loadConfig } from './config-store.ts';
 import { writeLog } from './log.ts';
@@ -14,23 +13,22 @@ import { sendToBackend } from './send.ts';
 
 export async function handleFetchEvent(event: FetchEvent): Promise<Response> {
   const { config, problems } = loadConfig();
+  const serviceEnv: ServiceEnv = {
+    config,
+    configProblems: problems,
+    clock: systemClock,
+    requestId: env('FASTLY_TRACE_ID') ?? crypto.randomUUID(),
+    date: () => new Date(),
+    health: backendHealth,
+    send: (backend: BackendName, request: Request, cache: CacheRule) => sendToBackend(backend, request, cache),
+    secret: readSecret,
+    log: (record) => writeLog(config.logEndpoint, record),
+  };
   try {
-    return await serve(event.request, {
-      config,
-      configProblems: problems,
-      clock: systemClock,
-      requestId: env('FASTLY_TRACE_ID') ?? crypto.randomUUID(),
-      date: () => new Date(),
-      health: backendHealth,
-      send: (backend: BackendName, request: Request, cache: CacheRule) => sendToBackend(backend, request, cache),
-      secret: readSecret,
-      log: (record) => writeLog(config.logEndpoint, record),
-    });
+    return await serve(event.request, serviceEnv);
   } catch (error) {
     // A bug must still give the user the branded page, never a raw error.
     console.error(`govuk-failover: unexpected error: ${describe(error)}`);
-    const page = unavailablePage();
-    page.headers.set(BACKEND_NAME_HEADER, 'error');
-    return page;
+    return serviceFailure(event.request, describe(error), serviceEnv);
   }
 }

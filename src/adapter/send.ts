@@ -7,7 +7,7 @@
 import { CacheOverride } from 'fastly:cache-override';
 import { BackendUnavailable } from '../core/attempt.ts';
 import { type BackendName, isMirror } from '../core/backends.ts';
-import type { CacheDecision, CacheRule } from '../core/cache-policy.ts';
+import { afterSendAction, type CacheDecision, type CacheRule, isHttpCacheUnavailable } from '../core/cache-policy.ts';
 import { backendExists } from './backends.ts';
 
 /** Thrown from afterSend so that Fastly serves the stored stale copy rather than origin's 5xx. */
@@ -69,28 +69,12 @@ function hookedOverride(rule: Extract<CacheRule, { kind: 'cache' }>): CacheOverr
 }
 
 function applyDecision(response: CandidateResponse, decision: CacheDecision) {
-  switch (decision.store) {
-    case 'force':
-      response.ttl = decision.ttl;
-      return { cache: true } as const;
-    case 'default':
-      if (decision.ttl !== undefined) response.ttl = decision.ttl;
-      return undefined;
-    case 'never':
-      return { cache: 'uncacheable' } as const;
-    case 'keep-stale':
-      // Throwing from afterSend is how js-compute is told to serve the stale copy instead of this 5xx.
-      throw new StaleCopyPreferred(response.status);
-  }
+  const action = afterSendAction(decision);
+  if ('throwForStale' in action) throw new StaleCopyPreferred(response.status);
+  if (action.ttl !== undefined) response.ttl = action.ttl;
+  return action.result;
 }
 
 function hostModeOverride(rule: Extract<CacheRule, { kind: 'cache' }>): CacheOverride {
   return rule.hostModeTtl === undefined ? new CacheOverride('none') : new CacheOverride('override', { ttl: rule.hostModeTtl });
-}
-
-/** The runtime's answer to cache hooks when it was built or runs without the HTTP cache API. */
-export function isHttpCacheUnavailable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, message } = error as { name?: unknown; message?: unknown };
-  return name !== 'NetworkError' && typeof message === 'string' && /http cach/i.test(message);
 }

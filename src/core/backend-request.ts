@@ -65,9 +65,11 @@ async function mirrorRequest(mirror: MirrorName, original: Request, context: Bac
     if (bucket === null) throw new BackendUnavailable('gcs_bucket is not set in config store failover_config');
     const credentials = await context.gcsCredentials();
     if (credentials === null) throw new BackendUnavailable('no HMAC key (gcs_access_id, gcs_secret_key) in secret store failover_secrets');
-    const signed = await signGcsRequest({ ...credentials, bucket, path, date: context.date(), method: original.method === 'HEAD' ? 'HEAD' : 'GET' });
+    const signed = await signGcsRequest({ ...credentials, bucket, path, date: context.date(), method: 'GET' });
     headers.set('Date', signed.date);
     headers.set('Authorization', signed.authorization);
   }
-  return new Request(`${url.protocol}//${host}${path}`, { method: original.method === 'HEAD' ? 'HEAD' : 'GET', headers });
+  // Always GET, even for a HEAD or an override of another method: the cache may turn a HEAD into a GET
+  // on a miss (which would break a HEAD signature), and a cached copy must be the whole page.
+  return new Request(`${url.protocol}//${host}${path}`, { method: 'GET', headers });
 }

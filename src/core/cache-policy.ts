@@ -62,6 +62,7 @@ export function cacheRuleFor(mode: Mode, method: string, backend: BackendName, c
     staleIfError: config.staleIfError,
     hostModeTtl: undefined,
     decide(status, headers, staleAvailable) {
+      if (headers.has('Set-Cookie')) return { store: 'never' };
       if (status >= 500) return staleAvailable ? { store: 'keep-stale' } : { store: 'force', ttl: config.errorTtl };
       if (forbidsCaching(headers)) return { store: 'never' };
       if (hasFreshness(headers)) return { store: 'default' };
@@ -76,4 +77,33 @@ export function deliveredCacheControl(mode: Mode, backend: BackendName | 'error'
   if (backend === 'error') return `max-age=${config.errorTtl}`;
   if (isMirror(backend)) return `max-age=${config.mirrorTtl}`;
   return undefined;
+}
+
+/** What an `afterSend` hook does with a decision: the TTL to set on the candidate, and what to return. */
+export type AfterSendAction =
+  | { readonly ttl?: number; readonly result: { readonly cache: true | 'uncacheable' } | undefined }
+  /** Throw, which is how js-compute is told to serve the stale copy instead of this answer. */
+  | { readonly throwForStale: true };
+
+export function afterSendAction(decision: CacheDecision): AfterSendAction {
+  switch (decision.store) {
+    case 'force':
+      return { ttl: decision.ttl, result: { cache: true } };
+    case 'default':
+      return decision.ttl === undefined ? { result: undefined } : { ttl: decision.ttl, result: undefined };
+    case 'never':
+      return { result: { cache: 'uncacheable' } };
+    case 'keep-stale':
+      return { throwForStale: true };
+  }
+}
+
+/**
+ * Whether an error from `fetch` means the runtime has no HTTP cache API (Viceroy, or a
+ * build without --enable-http-cache), as opposed to a failed request.
+ */
+export function isHttpCacheUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, message } = error as { name?: unknown; message?: unknown };
+  return name !== 'NetworkError' && typeof message === 'string' && /http cach/i.test(message);
 }

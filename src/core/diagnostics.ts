@@ -29,6 +29,8 @@ export interface LogRecord {
   readonly status: number;
   readonly total_ms: number;
   readonly config_problems?: readonly string[];
+  /** Set only when the service itself failed and answered with the 503 page. */
+  readonly error?: string;
 }
 
 export function logRecord(fields: {
@@ -42,6 +44,7 @@ export function logRecord(fields: {
   status: number;
   totalMs: number;
   configProblems: readonly string[];
+  error?: string;
 }): LogRecord {
   return {
     time: fields.time.toISOString(),
@@ -61,6 +64,7 @@ export function logRecord(fields: {
     status: fields.status,
     total_ms: round(fields.totalMs),
     ...(fields.configProblems.length > 0 ? { config_problems: fields.configProblems } : {}),
+    ...(fields.error ? { error: fields.error.slice(0, 300) } : {}),
   };
 }
 

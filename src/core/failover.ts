@@ -33,7 +33,7 @@ export type FailoverResult =
       readonly backend: BackendName;
       readonly response: Response;
       readonly attempts: readonly AttemptRecord[];
-      /** Attempts started before the one that answered. */
+      /** Backends contacted before the one that answered. */
       readonly restarts: number;
     }
   | { readonly kind: 'exhausted'; readonly attempts: readonly AttemptRecord[] };
@@ -75,12 +75,13 @@ export function runFailover(plan: FailoverPlan, deps: FailoverDeps): Promise<Fai
       resolve(result);
     };
 
+    const started: AttemptRecord[] = [];
     const start = (): void => {
       if (settled || nextIndex >= queue.length) return;
-      const order = nextIndex;
       const backend = queue[nextIndex++]!;
       const record: AttemptRecord = { backend, outcome: 'pending', startMs: clock.now() - startedAt, durationMs: 0 };
       attempts.push(record);
+      started.push(record);
       pending++;
       let successorStarted = false;
       const startSuccessor = () => {
@@ -123,7 +124,8 @@ export function runFailover(plan: FailoverPlan, deps: FailoverDeps): Promise<Fai
           record.status = response.status;
           if (plan.accept(backend, response)) {
             record.outcome = 'ok';
-            settle({ kind: 'answered', backend, response, attempts, restarts: order });
+            const before = started.slice(0, started.indexOf(record));
+            settle({ kind: 'answered', backend, response, attempts, restarts: before.filter((a) => a.outcome !== 'unavailable').length });
           } else {
             record.outcome = 'http-error';
             discard(response);

@@ -65,7 +65,9 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     );
     if (!response.headers.has(BACKEND_NAME_HEADER)) response.headers.set(BACKEND_NAME_HEADER, fields.backend);
     if (!response.headers.has(RESTARTS_HEADER)) response.headers.set(RESTARTS_HEADER, '0');
-    return method === 'HEAD' && response.body !== null ? new Response(null, response) : response;
+    // A HEAD answer keeps its body here: the platform sends none for HEAD, and rebuilding the
+    // response without one would change its Content-Length.
+    return response;
   };
 
   const rejection = checkRequest(method, request.url);
@@ -131,6 +133,33 @@ function answerFrom(upstream: Response, backend: BackendName): Response {
     for (const name of [...headers.keys()]) if (BUCKET_HEADER.test(name)) headers.delete(name);
   }
   return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+}
+
+/**
+ * The answer when the service itself failed (a bug): still the branded page with
+ * its diagnostics, and still one log line.
+ */
+export function serviceFailure(request: Request, error: string, env: Pick<ServiceEnv, 'config' | 'configProblems' | 'requestId' | 'date' | 'log'>): Response {
+  const page = unavailablePage();
+  page.headers.set(BACKEND_NAME_HEADER, 'error');
+  page.headers.set(RESTARTS_HEADER, '0');
+  page.headers.set('Cache-Control', deliveredCacheControl('failover', 'error', env.config)!);
+  env.log(
+    logRecord({
+      time: env.date(),
+      requestId: env.requestId,
+      method: request.method,
+      path: safePath(request.url),
+      override: null,
+      attempts: [],
+      backend: 'error',
+      status: 503,
+      totalMs: 0,
+      configProblems: env.configProblems,
+      error,
+    }),
+  );
+  return page;
 }
 
 export function unavailablePage(): Response {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheRuleFor, deliveredCacheControl } from '../../src/core/cache-policy.ts';
+import { afterSendAction, cacheRuleFor, deliveredCacheControl, isHttpCacheUnavailable } from '../../src/core/cache-policy.ts';
 import { DEFAULT_CONFIG } from '../../src/core/config.ts';
 
 const decide = (backend: 'origin' | 'mirrorS3', status: number, headers: Record<string, string> = {}, stale = false) => {
@@ -28,6 +28,8 @@ describe('cache policy', () => {
     ['never origin max-age=0', 'origin', 200, { 'Cache-Control': 'max-age=0' }, false, { store: 'never' }],
     ['never origin private="Set-Cookie"', 'origin', 200, { 'Cache-Control': 'private="Set-Cookie", max-age=60' }, false, { store: 'never' }],
     ['origin max-age=600 is not max-age=0', 'origin', 200, { 'Cache-Control': 'max-age=600' }, false, { store: 'default' }],
+    ['never an origin answer that sets a cookie', 'origin', 200, { 'Set-Cookie': 'session=1', 'Cache-Control': 'max-age=60' }, false, { store: 'never' }],
+    ['never an origin 5xx that sets a cookie', 'origin', 503, { 'Set-Cookie': 'session=1' }, false, { store: 'never' }],
   ])('caches %s', (_name, backend, status, headers, stale, expected) => {
     expect(decide(backend, status, headers, stale)).toEqual(expected);
   });
@@ -48,5 +50,31 @@ describe('cache policy', () => {
     expect(deliveredCacheControl('failover', 'origin', DEFAULT_CONFIG)).toBeUndefined();
     expect(deliveredCacheControl('override', 'mirrorS3', DEFAULT_CONFIG)).toBe('private, no-store');
     expect(deliveredCacheControl('override', 'origin', DEFAULT_CONFIG)).toBe('private, no-store');
+  });
+});
+
+describe('afterSend actions', () => {
+  it.each([
+    [{ store: 'force', ttl: 900 } as const, { ttl: 900, result: { cache: true } }],
+    [{ store: 'default', ttl: 3600 } as const, { ttl: 3600, result: undefined }],
+    [{ store: 'default' } as const, { result: undefined }],
+    [{ store: 'never' } as const, { result: { cache: 'uncacheable' } }],
+    [{ store: 'keep-stale' } as const, { throwForStale: true }],
+  ])('turns %j into %j', (decision, action) => {
+    expect(afterSendAction(decision)).toEqual(action);
+  });
+});
+
+describe('isHttpCacheUnavailable', () => {
+  it.each<[unknown, boolean]>([
+    [new Error('HTTP caching API is not enabled; please contact support for help'), true],
+    [new Error('HTTP caching API is not enabled for JavaScript; enable it with the --enable-http-cache flag to the js-compute build command, or contact support for help'), true],
+    [Object.assign(new Error('NetworkError when attempting to fetch resource.'), { name: 'NetworkError' }), false],
+    [Object.assign(new Error('HTTP cache lookup failed'), { name: 'NetworkError' }), false],
+    [new TypeError("Requested backend named 'x' does not exist"), false],
+    ['HTTP caching API is not enabled', false],
+    [null, false],
+  ])('%s → %s', (error, expected) => {
+    expect(isHttpCacheUnavailable(error)).toBe(expected);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendName } from '../../src/core/backends.ts';
-import { BackendUnavailable } from '../../src/core/attempt.ts';
+import { BackendUnavailable, classifyFailure } from '../../src/core/attempt.ts';
 import { type FailoverResult, runFailover } from '../../src/core/failover.ts';
 import { type Health, isAcceptable, planCandidates } from '../../src/core/policy.ts';
 import { ManualClock } from '../support/manual-clock.ts';
@@ -39,7 +39,8 @@ async function run(c: Case) {
       clock.schedule(fake.after ?? 0, () => {
         if ('status' in fake) resolve(new Response(`${backend} ${fake.status}`, { status: fake.status, headers: fake.headers }));
         else if (fake.fail === 'unavailable') reject(new BackendUnavailable('not configured'));
-        else reject(networkError(fake.fail === 'refused' ? 'NetworkError when attempting to fetch resource.' : 'NetworkError when attempting to fetch resource.'));
+        // Viceroy's generic message for both: the engine must tell them apart by time.
+        else reject(networkError());
       });
     });
   };
@@ -70,6 +71,7 @@ const cases: Case[] = [
   { name: 'skips mirrors that do not answer 200 (403, 404)', backends: { origin: { status: 500 }, mirrorS3: { status: 403 }, mirrorS3Replica: { status: 404 }, mirrorGCS: { status: 200 } }, runFor: 1, expected: { served: 'mirrorGCS', restarts: 3, outcomes: ['origin:http-error', 'mirrorS3:http-error', 'mirrorS3Replica:http-error', 'mirrorGCS:ok'] }, contacted: ['origin', 'mirrorS3', 'mirrorS3Replica', 'mirrorGCS'] },
   { name: 'a mirror 3xx or 206 is not a 200 either', backends: { origin: { status: 503 }, mirrorS3: { status: 301 }, mirrorS3Replica: { status: 206 }, mirrorGCS: { status: 200 } }, runFor: 1, expected: { served: 'mirrorGCS', outcomes: ['origin:http-error', 'mirrorS3:http-error', 'mirrorS3Replica:http-error', 'mirrorGCS:ok'] }, contacted: ['origin', 'mirrorS3', 'mirrorS3Replica', 'mirrorGCS'] },
   { name: 'is exhausted when every backend fails', backends: { origin: { status: 503 }, mirrorS3: { status: 403 }, mirrorS3Replica: { fail: 'refused' }, mirrorGCS: { status: 500 } }, runFor: 1, expected: { served: 'none', outcomes: ['origin:http-error', 'mirrorS3:http-error', 'mirrorS3Replica:connection-error', 'mirrorGCS:http-error'] }, contacted: ['origin', 'mirrorS3', 'mirrorS3Replica', 'mirrorGCS'] },
+  { name: 'does not count a backend it could not contact as a restart', backends: { origin: { status: 503 }, mirrorS3: { fail: 'unavailable' }, mirrorS3Replica: { status: 200 } }, runFor: 1, expected: { served: 'mirrorS3Replica', restarts: 1, outcomes: ['origin:http-error', 'mirrorS3:unavailable', 'mirrorS3Replica:ok'] }, contacted: ['origin', 'mirrorS3', 'mirrorS3Replica'] },
   { name: 'moves past an unconfigured mirror without counting it as an answer', backends: { origin: { status: 503 }, mirrorS3: { status: 404 }, mirrorS3Replica: { status: 404 }, mirrorGCS: { fail: 'unavailable' } }, runFor: 1, expected: { served: 'none', outcomes: ['origin:http-error', 'mirrorS3:http-error', 'mirrorS3Replica:http-error', 'mirrorGCS:unavailable'] }, contacted: ['origin', 'mirrorS3', 'mirrorS3Replica', 'mirrorGCS'] },
   { name: 'serves a 5xx marked No-Fallback as it is', backends: { origin: { status: 503, headers: { 'No-Fallback': '1' } } }, runFor: 1, expected: { served: 'origin', status: 503, outcomes: ['origin:ok'] }, contacted: ['origin'] },
   { name: 'never fails over a POST', method: 'POST', backends: { origin: { status: 503 }, mirrorS3: { status: 200 } }, runFor: 1, expected: { served: 'origin', status: 503, outcomes: ['origin:ok'] }, contacted: ['origin'] },
@@ -122,5 +124,22 @@ describe('planCandidates', () => {
   });
   it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])('sends %s to origin only', (method) => {
     expect(planCandidates(method, undefined, () => 'healthy')).toEqual([{ backend: 'origin' }]);
+  });
+});
+
+describe('classifyFailure', () => {
+  const named = (message: string, name = 'NetworkError') => Object.assign(new Error(message), { name });
+  it.each<[string, unknown, number, string]>([
+    ['a production refusal', named('Connection refused'), 2, 'connection-error'],
+    ['a production connect timeout', named('Connection timeout'), 1000, 'timeout'],
+    ['a production first-byte timeout', named('HTTP response timeout'), 15_000, 'timeout'],
+    ['a production TLS failure', named('TLS certificate error'), 20, 'connection-error'],
+    ['a production reset', named('Connection terminated'), 5, 'connection-error'],
+    ['a quick generic Viceroy error', named('NetworkError when attempting to fetch resource.'), 3, 'connection-error'],
+    ['a slow generic Viceroy error', named('NetworkError when attempting to fetch resource.'), 3000, 'timeout'],
+    ['an unknown backend', new TypeError("Requested backend named 'x' does not exist"), 0, 'connection-error'],
+    ['a bug', new RangeError('bad date'), 0, 'error'],
+  ])('%s', (_name, error, elapsed, outcome) => {
+    expect(classifyFailure(error, elapsed)).toBe(outcome);
   });
 });

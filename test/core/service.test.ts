@@ -4,7 +4,7 @@ import type { CacheRule } from '../../src/core/cache-policy.ts';
 import { type Config, DEFAULT_CONFIG } from '../../src/core/config.ts';
 import type { LogRecord } from '../../src/core/diagnostics.ts';
 import type { Health } from '../../src/core/policy.ts';
-import { serve } from '../../src/core/service.ts';
+import { serve, serviceFailure } from '../../src/core/service.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
 type Answer = { status: number; body?: string; headers?: Record<string, string> } | { fail: 'refused' } | { fail: 'timeout' };
@@ -93,11 +93,22 @@ describe('serve: answers and diagnostics', () => {
     expect(logs[0]!.attempts.map((a) => a.outcome)).toEqual(['connection-error', 'http-error', 'http-error', 'http-error']);
   });
 
-  it('answers HEAD without a body', async () => {
-    const { response, body } = await request({ answers: ORIGIN_DOWN }, 'https://www.gov.uk/x', { method: 'HEAD' });
-    expect(response.status).toBe(503);
-    expect(body).toBe('');
-    expect(response.headers.get('Fastly-Backend-Name')).toBe('error');
+  it('fails a HEAD over like a GET, reading the mirror with GET (the platform sends no body for HEAD)', async () => {
+    const { response, sent } = await request({ answers: { ...ORIGIN_DOWN, mirrorS3: { status: 200 } } }, 'https://www.gov.uk/x', { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Fastly-Backend-Name')).toBe('mirrorS3');
+    expect(sent.map((s) => `${s.backend} ${s.request.method}`)).toEqual(['origin HEAD', 'mirrorS3 GET']);
+  });
+
+  it('still answers the branded page, with diagnostics and a log line, when the service itself fails', async () => {
+    const logs: LogRecord[] = [];
+    const page = serviceFailure(new Request('https://www.gov.uk/a?b=c'), 'TypeError: boom', { config: DEFAULT_CONFIG, configProblems: [], requestId: 'r', date: () => new Date(0), log: (r) => logs.push(r) });
+    expect(page.status).toBe(503);
+    expect(await page.text()).toContain('Sorry, there is a problem with the service');
+    expect(page.headers.get('Fastly-Backend-Name')).toBe('error');
+    expect(page.headers.get('Fastly-Restarts')).toBe('0');
+    expect(page.headers.get('Cache-Control')).toBe('max-age=1');
+    expect(logs).toEqual([expect.objectContaining({ path: '/a', status: 503, backend: 'error', error: 'TypeError: boom' })]);
   });
 });
 
@@ -124,6 +135,7 @@ describe('serve: mirror requests', () => {
       'https://www.gov.uk/browse',
     );
     const gcs = sent.find((s) => s.backend === 'mirrorGCS')!.request;
+    expect(gcs.method).toBe('GET');
     expect(gcs.headers.get('Date')).toBe('Sat, 21 Nov 2026 12:00:00 GMT');
     expect(gcs.headers.get('Authorization')).toMatch(/^AWS GOOGTESTID:[A-Za-z0-9+/]{27}=$/);
     expect(JSON.stringify(logs)).not.toContain('very-secret-key');

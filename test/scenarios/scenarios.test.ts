@@ -117,7 +117,7 @@ describe.each(ENGINES)('on $name', ({ hasCache, start }) => {
       expect(received.headers['if-none-match']).toBeUndefined();
       expect(received.headers['fastly-failover']).toBe('1');
       expect(world.stubs.origin.requests.at(-1)!.headers.cookie).toBe('session=abc');
-      expect(Object.keys(r.outcome.kind === 'no-response' ? {} : r.outcome.headers).filter((h) => /^x-(amz|goog)-/.test(h))).toEqual([]);
+      expect(Object.keys(r.outcome.kind === 'no-response' ? {} : r.outcome.headers).filter((h) => /^x-(amz|goog|guploader)-/.test(h))).toEqual([]);
     });
   });
 
@@ -208,13 +208,13 @@ describe.each(ENGINES)('on $name', ({ hasCache, start }) => {
       expect(r.header('fastly-backend-name')).toBe('origin');
     });
 
-    it('HEAD fails over like GET, without a body', async () => {
+    it('HEAD fails over like GET, reading the mirror with GET', async () => {
       await world.set({ origin: { kind: 'status', status: 503 } });
       const r = await send(engine.url, '/head/benefits', { method: 'HEAD' });
       expect(r.status).toBe(200);
-      expect(r.text).toBe('');
       expect(r.header('fastly-backend-name')).toBe('mirrorS3');
-      expect(world.stubs.mirrorS3.requests.at(-1)!.method).toBe('HEAD');
+      expect(world.stubs.origin.requests.at(-1)!.method).toBe('HEAD');
+      expect(world.stubs.mirrorS3.requests.at(-1)!.method).toBe('GET');
     });
 
     // TRACE and made-up methods never reach the service in Node (undici and llhttp refuse them): the unit tests cover those.
@@ -427,7 +427,11 @@ describe('on local-runtime, with other configurations', () => {
       expect(wrong.status).toBe(403);
       const right = await send(engine.url, '/browse/benefits', { headers: { 'Backend-Override': 'mirrorS3', 'Backend-Override-Token': manifestSecret('override_token') } });
       expect(right.header('fastly-backend-name')).toBe('mirrorS3');
-      expect(world.stubs.mirrorS3.requests.at(-1)!.headers['backend-override-token']).toBeUndefined();
+      const toOrigin = await send(engine.url, '/browse/benefits', { headers: { 'Backend-Override': 'origin', 'Backend-Override-Token': manifestSecret('override_token') } });
+      expect(toOrigin.header('fastly-backend-name')).toBe('origin');
+      const received = world.stubs.origin.requests.at(-1)!.headers;
+      expect(received['backend-override-token'], 'the token never travels on to origin').toBeUndefined();
+      expect(received['backend-override'], 'nor the override header').toBeUndefined();
       expect(JSON.stringify(engine.logs)).not.toContain(manifestSecret('override_token'));
     });
   });
@@ -445,13 +449,24 @@ describe('on local-runtime, with other configurations', () => {
   });
 
   it('falls back to defaults, and logs the problem, on a bad config value', async () => {
-    await world.set({ origin: { kind: 'hang' } });
-    await withConfig((doc) => { doc.local_server.config_stores.failover_config.contents.hedge_after_ms = 'soon'; }, async (engine) => {
-      const r = await send(engine.url, '/browse/benefits', { timeoutMs: 10_000 });
+    await world.set({ origin: { kind: 'status', status: 503 } });
+    await withConfig((doc) => { doc.local_server.config_stores.failover_config.contents.mirror_ttl = 'a while'; }, async (engine) => {
+      const r = await send(engine.url, '/browse/benefits');
       expect(r.header('fastly-backend-name')).toBe('mirrorS3');
-      expect(r.ms).toBeGreaterThanOrEqual(FIRST_BYTE_TIMEOUT_MS - 200);
+      expect(r.header('cache-control'), 'the default mirror_ttl').toBe('max-age=900');
       const line = JSON.parse(engine.logs!.at(-1)!.line);
-      expect(line.config_problems[0]).toContain('hedge_after_ms');
+      expect(line.config_problems).toEqual([expect.stringContaining('mirror_ttl: "a while" is not a whole number of seconds')]);
+    });
+  });
+
+  it('falls back to every default when the config store is missing', async () => {
+    await world.set({ origin: { kind: 'status', status: 503 } });
+    await withConfig((doc) => { delete doc.local_server.config_stores; }, async (engine) => {
+      const r = await send(engine.url, '/browse/benefits');
+      expect(r.header('fastly-backend-name')).toBe('mirrorS3');
+      expect(r.header('cache-control')).toBe('max-age=900');
+      const line = JSON.parse(engine.logs!.at(-1)!.line);
+      expect(line.config_problems[0]).toContain('config store failover_config could not be opened');
     });
   });
 
