@@ -5,8 +5,10 @@
  * (and parsed by the runtime like the repo's own fastly.toml).
  */
 
-export type BackendName = 'origin' | 'mirrorS3' | 'mirrorS3Replica' | 'mirrorGCS';
-export const BACKENDS: readonly BackendName[] = ['origin', 'mirrorS3', 'mirrorS3Replica', 'mirrorGCS'];
+import { BACKEND_ORDER, type BackendName } from '../src/core/backends.ts';
+
+export type { BackendName };
+export const BACKENDS: readonly BackendName[] = BACKEND_ORDER;
 
 export interface BackendSpec {
   readonly port: number;

@@ -5,7 +5,7 @@
  */
 import { type BackendName, type MirrorName, isMirror } from './backends.ts';
 import { BackendUnavailable } from './attempt.ts';
-import type { Config, MirrorSettings } from './config.ts';
+import type { Config } from './config.ts';
 import { signGcsRequest } from './gcs-signature.ts';
 import { mirrorRequestPath } from './mirror-path.ts';
 import { OVERRIDE_TOKEN_HEADER } from './override.ts';
@@ -32,10 +32,6 @@ export interface BackendRequestContext {
   readonly date: () => Date;
 }
 
-export function mirrorSettings(config: Config, mirror: MirrorName): MirrorSettings {
-  return config[mirror];
-}
-
 export async function buildBackendRequest(backend: BackendName, original: Request, context: BackendRequestContext): Promise<Request> {
   if (!isMirror(backend)) return originRequest(original);
   return mirrorRequest(backend, original, context);
@@ -47,7 +43,7 @@ function originRequest(original: Request): Request {
 }
 
 async function mirrorRequest(mirror: MirrorName, original: Request, context: BackendRequestContext): Promise<Request> {
-  const settings = mirrorSettings(context.config, mirror);
+  const settings = context.config[mirror];
   const url = new URL(original.url);
   const path = mirrorRequestPath(url, settings.prefix);
   const headers = new Headers();

@@ -5,6 +5,7 @@
  * reader). Every key is optional; a missing store or a bad value falls back
  * to the default and is reported in `problems`, never thrown.
  */
+import { DEFAULT_MIRROR_PREFIX as DEFAULT_PREFIX } from './mirror-path.ts';
 
 export type OverrideMode = 'enabled' | 'disabled' | 'token';
 
@@ -37,7 +38,6 @@ export const SECRET_KEYS = {
   overrideToken: 'override_token',
 } as const;
 
-export const DEFAULT_PREFIX = 'www.gov.uk';
 
 export const DEFAULT_CONFIG: Config = {
   hedgeAfterMs: 5000,
