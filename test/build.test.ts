@@ -1,21 +1,17 @@
-import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
+import { describe, expect, inject, it } from 'vitest';
 
 describe('the wasm build', () => {
+  // The global setup runs `npm run build` once for the whole run (test/global-setup.ts).
   it('npm run build type-checks src/ and compiles bin/main.wasm with the real js-compute-runtime', async () => {
-    const startedAt = Date.now();
-    const { stderr } = await run('npm', ['run', '--silent', 'build'], { timeout: 170_000 });
+    const { startedAt, stderr } = inject('wasmBuild');
     expect(stderr).not.toMatch(/error/i);
     const info = await stat('bin/main.wasm');
     expect(info.mtimeMs).toBeGreaterThanOrEqual(startedAt - 1000);
     expect(info.size).toBeGreaterThan(1_000_000);
     const head = (await readFile('bin/main.wasm')).subarray(0, 4);
     expect([...head]).toEqual([0x00, 0x61, 0x73, 0x6d]);
-  }, 180_000);
+  });
 
   it('is what fastly.toml builds', async () => {
     const manifest = await readFile('fastly.toml', 'utf8');

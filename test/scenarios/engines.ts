@@ -1,84 +1,108 @@
 /**
  * The engines the scenario suite runs on: the local runtime always, and
- * Viceroy (through @fastly/compute-testing and the Fastly CLI) wherever a
- * viceroy binary can be found. Both read the same fastly.toml.
+ * Viceroy with bin/main.wasm (built from src/ by the global setup) wherever
+ * the pinned Viceroy is found. Both are given the same manifest document:
+ * fastly.toml, with the backends pointed at the test's stubs.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { ComputeApplication } from '@fastly/compute-testing';
-import { type Clock, startLocalRuntime, type LocalRuntime, type LogLine } from '../../local-runtime/index.ts';
+import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { inject } from 'vitest';
+import { type Clock, type LogLine, startLocalRuntime } from '../../local-runtime/index.ts';
+import { startViceroy } from '../../viceroy/server.ts';
 import { MANIFEST } from './world.ts';
 
+export type EngineName = 'local-runtime' | 'viceroy';
+
 export interface Engine {
-  readonly name: 'local-runtime' | 'viceroy';
+  readonly name: EngineName;
   readonly url: string;
   /** True where a readthrough HTTP cache exists (the local runtime models Fastly's; Viceroy has none). */
   readonly hasCache: boolean;
-  /** The cache clock, where the engine lets a test move it. */
+  /** The cache clock, where the engine lets a test move it (the local runtime only). */
   readonly clock?: Clock;
-  /** Log endpoint lines, where the engine lets a test read them. */
-  readonly logs?: LogLine[];
+  /** Log endpoint lines, as the engine reports them. */
+  readonly logs: LogLine[];
+  /** Resolves once `count` log lines have arrived (Viceroy prints them a moment after the response). */
+  waitForLogs(count: number): Promise<void>;
+  /** What the engine holds in memory, in bytes: the JS heap after a GC (local runtime), Viceroy's resident set. */
+  memory(): number;
   close(): Promise<void>;
 }
 
-export const VICEROY_ADDR = '127.0.0.1:7676';
-
-export async function startLocalEngine(options: { manifest?: Record<string, unknown> } = {}): Promise<Engine> {
-  const runtime: LocalRuntime = await startLocalRuntime({ manifestPath: MANIFEST, manifest: options.manifest, echoLogs: false, errorLog: () => undefined });
-  return { name: 'local-runtime', url: runtime.url, hasCache: true, clock: runtime.clock, logs: runtime.logs, close: () => runtime.close() };
+export interface StartOptions {
+  /** The local runtime's readthrough cache (default on); Viceroy has none either way. */
+  readonly httpCache?: boolean;
 }
 
-/** Where a viceroy binary is: $VICEROY_PATH, or `viceroy` on PATH; undefined when there is none. */
-export function findViceroy(): string | undefined {
-  const fromEnv = process.env.VICEROY_PATH;
-  if (fromEnv) return existsSync(fromEnv) ? resolve(fromEnv) : undefined;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, 'viceroy');
-    if (dir && existsSync(candidate)) return candidate;
+export interface EngineSpec {
+  readonly name: EngineName;
+  readonly hasCache: boolean;
+  start(manifest: Record<string, unknown>, options?: StartOptions): Promise<Engine>;
+}
+
+export const WASM = 'bin/main.wasm';
+
+export const LOCAL_ENGINE: EngineSpec = {
+  name: 'local-runtime',
+  hasCache: true,
+  async start(manifest, options = {}) {
+    const runtime = await startLocalRuntime({ manifestPath: MANIFEST, manifest, httpCache: options.httpCache, echoLogs: false, errorLog: () => undefined });
+    return {
+      name: 'local-runtime',
+      url: runtime.url,
+      hasCache: true,
+      clock: runtime.clock,
+      logs: runtime.logs,
+      waitForLogs: async (count) => {
+        if (runtime.logs.length < count) throw new Error(`expected ${count} log lines, got ${runtime.logs.length}`);
+      },
+      memory: () => {
+        collectGarbage();
+        return process.memoryUsage().heapUsed;
+      },
+      close: () => runtime.close(),
+    };
+  },
+};
+
+export function viceroyEngine(viceroy: string): EngineSpec {
+  return {
+    name: 'viceroy',
+    hasCache: false,
+    async start(manifest) {
+      const server = await startViceroy({ viceroy, wasm: WASM, manifest });
+      return {
+        name: 'viceroy',
+        url: server.url,
+        hasCache: false,
+        logs: server.logs,
+        waitForLogs: (n) => server.waitForLogs(n),
+        memory: () => residentBytes(server.pid),
+        close: () => server.close(),
+      };
+    },
+  };
+}
+
+/** The local runtime, and Viceroy when the global setup found it (it prints the skip line otherwise). */
+export function engines(): EngineSpec[] {
+  const viceroy = inject('viceroy');
+  return 'path' in viceroy ? [LOCAL_ENGINE, viceroyEngine(viceroy.path)] : [LOCAL_ENGINE];
+}
+
+let gc: (() => void) | undefined;
+function collectGarbage(): void {
+  if (!gc) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
   }
-  return undefined;
+  gc();
 }
 
-export type ViceroyAvailability = { readonly available: true; readonly viceroy: string } | { readonly available: false; readonly reason: string };
-
-export function viceroyAvailability(): ViceroyAvailability {
-  const viceroy = findViceroy();
-  if (!viceroy) {
-    return { available: false, reason: 'no viceroy binary (set VICEROY_PATH or put viceroy on PATH, e.g. after `fastly compute install-tools`)' };
-  }
-  try {
-    execFileSync(viceroy, ['--version'], { timeout: 10_000, stdio: 'pipe' });
-  } catch (error) {
-    return { available: false, reason: `${viceroy} --version failed: ${(error as Error).message}` };
-  }
-  return { available: true, viceroy };
-}
-
-const run = promisify(execFile);
-
-/** Builds bin/main.wasm unless it is newer than every file in src/. */
-async function ensureBuilt(): Promise<void> {
-  const wasm = 'bin/main.wasm';
-  const newestSource = Math.max(...listFiles('src').map((f) => statSync(f).mtimeMs));
-  if (existsSync(wasm) && statSync(wasm).mtimeMs >= newestSource) return;
-  await run('npm', ['run', '--silent', 'build'], { timeout: 300_000 });
-}
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)]));
-}
-
-export async function startViceroyEngine(viceroy: string): Promise<Engine> {
-  await ensureBuilt();
-  const fastly = resolve('node_modules/.bin/fastly');
-  const app = new ComputeApplication();
-  await app.start({
-    appRoot: resolve('.'),
-    addr: `http://${VICEROY_ADDR}/`,
-    startCommand: `"${fastly}" compute serve --non-interactive --skip-build --viceroy-path="${viceroy}" --addr="${VICEROY_ADDR}"`,
-    startTimeoutMsecs: 60_000,
-  });
-  return { name: 'viceroy', url: `http://${VICEROY_ADDR}`, hasCache: false, close: () => app.shutdown() };
+/** A process's resident set (VmRSS), from /proc. */
+function residentBytes(pid: number): number {
+  const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  if (!kib) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kib) * 1024;
 }

@@ -1,24 +1,20 @@
 /**
- * The scenario suite: the real service (src/) behind an engine, real stub
- * backends on the ports fastly.toml names, real HTTP. It runs on the local
- * runtime always, and on Viceroy wherever a viceroy binary is found.
+ * The scenario suite: the real service behind each engine, real stub
+ * backends on loopback, real HTTP. It runs on the local runtime (src/,
+ * bundled in Node) always, and on Viceroy (bin/main.wasm, built from src/ in
+ * this run) wherever the pinned Viceroy is found, with the same assertions.
+ * Only the cache scenarios are local-runtime-only: Viceroy has no readthrough
+ * cache.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BackendName } from '../../src/core/backends.ts';
-import { type Engine, startLocalEngine, startViceroyEngine, viceroyAvailability } from './engines.ts';
+import { type Engine, engines } from './engines.ts';
 import { FAULT_MATRIX, FIRST_BYTE_TIMEOUT_MS, HEDGE_MS, SLACK_MS } from './fault-matrix.ts';
 import { expectedGcsAuthorization, type Observed, send } from './request.ts';
-import { manifestDocument, manifestSecret, type MirrorPages, startWorld, type World } from './world.ts';
+import { type ManifestDoc, manifestDocument, manifestSecret, type MirrorPages, startWorld, type World } from './world.ts';
 
 const ERROR_PAGE_TEXT = 'Sorry, there is a problem with the service';
-
-const availability = viceroyAvailability();
-if (!availability.available) console.warn(`[scenarios] Viceroy engine skipped: ${availability.reason}`);
-
-const ENGINES: { name: Engine['name']; hasCache: boolean; start: () => Promise<Engine> }[] = [
-  { name: 'local-runtime', hasCache: true, start: () => startLocalEngine() },
-  ...(availability.available ? [{ name: 'viceroy' as const, hasCache: false, start: () => startViceroyEngine(availability.viceroy) }] : []),
-];
+const LOG_ENDPOINT = 'failover_log';
 
 const PAGES: MirrorPages = {
   mirrorS3: [...FAULT_MATRIX.map((c) => c.path), '/', '/browse/benefits', '/head/benefits', '/only-in-s3', '/cache/mirror', '/cache/stale'],
@@ -33,13 +29,13 @@ function expectDiagnostics(r: Observed, backend: BackendName | 'error', restarts
   expect(r.timing, 'Server-Timing').toEqual(timing);
 }
 
-describe.each(ENGINES)('on $name', ({ hasCache, start }) => {
+describe.each(engines())('on $name', ({ hasCache, start }) => {
   let world: World;
   let engine: Engine;
 
   beforeAll(async () => {
     world = await startWorld(PAGES);
-    engine = await start();
+    engine = await start(world.manifest());
   });
   afterAll(async () => {
     await engine?.close();
@@ -346,144 +342,139 @@ describe.each(ENGINES)('on $name', ({ hasCache, start }) => {
       expect(pub.header('fastly-backend-name')).toBe('origin');
     });
   });
-});
 
-describe('on local-runtime, with other configurations', () => {
-  let world: World;
-  const withConfig = async (edit: (doc: Record<string, any>) => void, run: (engine: Engine) => Promise<void>) => {
-    const doc = manifestDocument() as Record<string, any>;
-    edit(doc);
-    const engine = await startLocalEngine({ manifest: doc });
-    try {
-      await run(engine);
-    } finally {
-      await engine.close();
-    }
-  };
+  describe('with other configurations (each its own manifest, written for the engine)', () => {
+    /** Starts the engine on fastly.toml with `edit` applied, runs `use` against it, and stops it. */
+    const withConfig = async (edit: (doc: ManifestDoc) => void, use: (engine: Engine) => Promise<void>) => {
+      const configured = await start(world.manifest(edit));
+      try {
+        await use(configured);
+      } finally {
+        await configured.close();
+      }
+    };
+    /** The engine's log lines for the service's endpoint, once `count` have arrived. */
+    const logLines = async (from: Engine, count: number) => {
+      await from.waitForLogs(count);
+      return from.logs.filter((l) => l.endpoint === LOG_ENDPOINT);
+    };
 
-  beforeAll(async () => {
-    world = await startWorld(PAGES);
-  });
-  afterAll(async () => {
-    await world?.close();
-  });
-  beforeEach(async () => {
-    await world.reset();
-  });
-
-  it('skips an unhealthy origin without contacting it', async () => {
-    await withConfig((doc) => { doc.local_server.backends.origin.health = 'unhealthy'; }, async (engine) => {
-      const r = await send(engine.url, '/browse/benefits');
-      expect(r.status).toBe(200);
-      expectDiagnostics(r, 'mirrorS3', 0, ['origin unhealthy', 'mirrorS3 ok 200']);
-      expect(world.stubs.origin.hits).toBe(0);
-      expect(r.ms).toBeLessThan(SLACK_MS);
+    it('skips an unhealthy origin without contacting it', async () => {
+      await withConfig((doc) => { doc.local_server.backends.origin.health = 'unhealthy'; }, async (engine) => {
+        const r = await send(engine.url, '/browse/benefits');
+        expect(r.status).toBe(200);
+        expectDiagnostics(r, 'mirrorS3', 0, ['origin unhealthy', 'mirrorS3 ok 200']);
+        expect(world.stubs.origin.hits).toBe(0);
+        expect(r.ms).toBeLessThan(SLACK_MS);
+      });
     });
-  });
 
-  it('tries every backend when all are unhealthy', async () => {
-    await withConfig((doc) => {
-      for (const b of Object.values(doc.local_server.backends) as Record<string, unknown>[]) b.health = 'unhealthy';
-    }, async (engine) => {
-      const r = await send(engine.url, '/browse/benefits');
-      expectDiagnostics(r, 'origin', 0, ['origin ok 200']);
+    it('tries every backend when all are unhealthy', async () => {
+      await withConfig((doc) => {
+        for (const b of Object.values(doc.local_server.backends) as Record<string, unknown>[]) b.health = 'unhealthy';
+      }, async (engine) => {
+        const r = await send(engine.url, '/browse/benefits');
+        expectDiagnostics(r, 'origin', 0, ['origin ok 200']);
+      });
     });
-  });
 
-  it('with hedging off waits for the first-byte timeout, as the VCL did', async () => {
-    await world.set({ origin: { kind: 'hang' } });
-    await withConfig((doc) => { doc.local_server.config_stores.failover_config.contents.hedge_after_ms = '0'; }, async (engine) => {
-      const r = await send(engine.url, '/browse/benefits');
-      expectDiagnostics(r, 'mirrorS3', 1, ['origin timeout', 'mirrorS3 ok 200']);
-      expect(r.ms).toBeGreaterThanOrEqual(FIRST_BYTE_TIMEOUT_MS - 200);
+    it('with hedging off waits for the first-byte timeout, as the VCL did', async () => {
+      await world.set({ origin: { kind: 'hang' } });
+      await withConfig((doc) => { doc.local_server.config_stores.failover_config.contents.hedge_after_ms = '0'; }, async (engine) => {
+        const r = await send(engine.url, '/browse/benefits');
+        expectDiagnostics(r, 'mirrorS3', 1, ['origin timeout', 'mirrorS3 ok 200']);
+        expect(r.ms).toBeGreaterThanOrEqual(FIRST_BYTE_TIMEOUT_MS - 200);
+      });
     });
-  });
 
-  it('with hedging on serves the mirror after hedge_after_ms', async () => {
-    await world.set({ origin: { kind: 'hang' } });
-    await withConfig(() => undefined, async (engine) => {
-      const r = await send(engine.url, '/browse/benefits');
-      expectDiagnostics(r, 'mirrorS3', 1, ['origin abandoned', 'mirrorS3 ok 200']);
-      expect(r.ms).toBeGreaterThanOrEqual(HEDGE_MS - 50);
-      expect(r.ms).toBeLessThan(HEDGE_MS + SLACK_MS);
-      expect(world.stubs.origin.hits).toBe(1);
+    it('with hedging on serves the mirror after hedge_after_ms', async () => {
+      await world.set({ origin: { kind: 'hang' } });
+      await withConfig(() => undefined, async (engine) => {
+        const r = await send(engine.url, '/browse/benefits');
+        expectDiagnostics(r, 'mirrorS3', 1, ['origin abandoned', 'mirrorS3 ok 200']);
+        expect(r.ms).toBeGreaterThanOrEqual(HEDGE_MS - 50);
+        expect(r.ms).toBeLessThan(HEDGE_MS + SLACK_MS);
+        expect(world.stubs.origin.hits).toBe(1);
+      });
     });
-  });
 
-  it('with backend_override = disabled ignores the header and says so', async () => {
-    await withConfig((doc) => { doc.local_server.config_stores.failover_config.contents.backend_override = 'disabled'; }, async (engine) => {
-      const r = await send(engine.url, '/browse/benefits', { headers: { 'Backend-Override': 'mirrorS3' } });
-      expect(r.header('fastly-backend-name')).toBe('origin');
-      expect(r.header('backend-override-ignored')).toBe('disabled');
-      expect(world.stubs.mirrorS3.hits).toBe(0);
+    it('with backend_override = disabled ignores the header and says so', async () => {
+      await withConfig((doc) => { doc.local_server.config_stores.failover_config.contents.backend_override = 'disabled'; }, async (engine) => {
+        const r = await send(engine.url, '/browse/benefits', { headers: { 'Backend-Override': 'mirrorS3' } });
+        expect(r.header('fastly-backend-name')).toBe('origin');
+        expect(r.header('backend-override-ignored')).toBe('disabled');
+        expect(world.stubs.mirrorS3.hits).toBe(0);
+      });
     });
-  });
 
-  it('with backend_override = token honours only the right token', async () => {
-    await withConfig((doc) => { doc.local_server.config_stores.failover_config.contents.backend_override = 'token'; }, async (engine) => {
-      const without = await send(engine.url, '/browse/benefits', { headers: { 'Backend-Override': 'mirrorS3' } });
-      expect(without.status).toBe(403);
-      const wrong = await send(engine.url, '/browse/benefits', { headers: { 'Backend-Override': 'mirrorS3', 'Backend-Override-Token': 'guess' } });
-      expect(wrong.status).toBe(403);
-      const right = await send(engine.url, '/browse/benefits', { headers: { 'Backend-Override': 'mirrorS3', 'Backend-Override-Token': manifestSecret('override_token') } });
-      expect(right.header('fastly-backend-name')).toBe('mirrorS3');
-      const toOrigin = await send(engine.url, '/browse/benefits', { headers: { 'Backend-Override': 'origin', 'Backend-Override-Token': manifestSecret('override_token') } });
-      expect(toOrigin.header('fastly-backend-name')).toBe('origin');
-      const received = world.stubs.origin.requests.at(-1)!.headers;
-      expect(received['backend-override-token'], 'the token never travels on to origin').toBeUndefined();
-      expect(received['backend-override'], 'nor the override header').toBeUndefined();
-      expect(JSON.stringify(engine.logs)).not.toContain(manifestSecret('override_token'));
+    it('with backend_override = token honours only the right token', async () => {
+      await withConfig((doc) => { doc.local_server.config_stores.failover_config.contents.backend_override = 'token'; }, async (engine) => {
+        const without = await send(engine.url, '/browse/benefits', { headers: { 'Backend-Override': 'mirrorS3' } });
+        expect(without.status).toBe(403);
+        const wrong = await send(engine.url, '/browse/benefits', { headers: { 'Backend-Override': 'mirrorS3', 'Backend-Override-Token': 'guess' } });
+        expect(wrong.status).toBe(403);
+        const right = await send(engine.url, '/browse/benefits', { headers: { 'Backend-Override': 'mirrorS3', 'Backend-Override-Token': manifestSecret('override_token') } });
+        expect(right.header('fastly-backend-name')).toBe('mirrorS3');
+        const toOrigin = await send(engine.url, '/browse/benefits', { headers: { 'Backend-Override': 'origin', 'Backend-Override-Token': manifestSecret('override_token') } });
+        expect(toOrigin.header('fastly-backend-name')).toBe('origin');
+        const received = world.stubs.origin.requests.at(-1)!.headers;
+        expect(received['backend-override-token'], 'the token never travels on to origin').toBeUndefined();
+        expect(received['backend-override'], 'nor the override header').toBeUndefined();
+        await engine.waitForLogs(4);
+        expect(JSON.stringify(engine.logs)).not.toContain(manifestSecret('override_token'));
+      });
     });
-  });
 
-  it('skips GCS, and logs why, when no HMAC key is configured', async () => {
-    await world.set({ origin: { kind: 'status', status: 503 } });
-    await withConfig((doc) => { doc.local_server.secret_stores.failover_secrets = [{ key: 'override_token', data: 'x' }]; }, async (engine) => {
-      const r = await send(engine.url, '/only-in-gcs');
-      expect(r.status).toBe(503);
-      expect(world.stubs.mirrorGCS.hits).toBe(0);
-      const line = JSON.parse(engine.logs!.at(-1)!.line);
-      expect(line.attempts[3]).toMatchObject({ backend: 'mirrorGCS', outcome: 'unavailable' });
-      expect(line.attempts[3].detail).toContain('failover_secrets');
+    it('skips GCS, and logs why, when no HMAC key is configured', async () => {
+      await world.set({ origin: { kind: 'status', status: 503 } });
+      await withConfig((doc) => { doc.local_server.secret_stores.failover_secrets = [{ key: 'override_token', data: 'x' }]; }, async (engine) => {
+        const r = await send(engine.url, '/only-in-gcs');
+        expect(r.status).toBe(503);
+        expect(world.stubs.mirrorGCS.hits).toBe(0);
+        const line = JSON.parse((await logLines(engine, 1)).at(-1)!.line);
+        expect(line.attempts[3]).toMatchObject({ backend: 'mirrorGCS', outcome: 'unavailable' });
+        expect(line.attempts[3].detail).toContain('failover_secrets');
+      });
     });
-  });
 
-  it('falls back to defaults, and logs the problem, on a bad config value', async () => {
-    await world.set({ origin: { kind: 'status', status: 503 } });
-    await withConfig((doc) => { doc.local_server.config_stores.failover_config.contents.mirror_ttl = 'a while'; }, async (engine) => {
-      const r = await send(engine.url, '/browse/benefits');
-      expect(r.header('fastly-backend-name')).toBe('mirrorS3');
-      expect(r.header('cache-control'), 'the default mirror_ttl').toBe('max-age=900');
-      const line = JSON.parse(engine.logs!.at(-1)!.line);
-      expect(line.config_problems).toEqual([expect.stringContaining('mirror_ttl: "a while" is not a whole number of seconds')]);
+    it('falls back to defaults, and logs the problem, on a bad config value', async () => {
+      await world.set({ origin: { kind: 'status', status: 503 } });
+      await withConfig((doc) => { doc.local_server.config_stores.failover_config.contents.mirror_ttl = 'a while'; }, async (engine) => {
+        const r = await send(engine.url, '/browse/benefits');
+        expect(r.header('fastly-backend-name')).toBe('mirrorS3');
+        expect(r.header('cache-control'), 'the default mirror_ttl').toBe('max-age=900');
+        const line = JSON.parse((await logLines(engine, 1)).at(-1)!.line);
+        expect(line.config_problems).toEqual([expect.stringContaining('mirror_ttl: "a while" is not a whole number of seconds')]);
+      });
     });
-  });
 
-  it('falls back to every default when the config store is missing', async () => {
-    await world.set({ origin: { kind: 'status', status: 503 } });
-    await withConfig((doc) => { delete doc.local_server.config_stores; }, async (engine) => {
-      const r = await send(engine.url, '/browse/benefits');
-      expect(r.header('fastly-backend-name')).toBe('mirrorS3');
-      expect(r.header('cache-control')).toBe('max-age=900');
-      const line = JSON.parse(engine.logs!.at(-1)!.line);
-      expect(line.config_problems[0]).toContain('config store failover_config could not be opened');
+    it('falls back to every default when the config store is missing', async () => {
+      await world.set({ origin: { kind: 'status', status: 503 } });
+      await withConfig((doc) => { delete doc.local_server.config_stores; }, async (engine) => {
+        const r = await send(engine.url, '/browse/benefits');
+        expect(r.header('fastly-backend-name')).toBe('mirrorS3');
+        expect(r.header('cache-control')).toBe('max-age=900');
+        const line = JSON.parse((await logLines(engine, 1)).at(-1)!.line);
+        expect(line.config_problems[0]).toContain('config store failover_config could not be opened');
+      });
     });
-  });
 
-  it('writes one JSON log line per request to failover_log, with each attempt', async () => {
-    await world.set({ origin: { kind: 'status', status: 503 } });
-    await withConfig(() => undefined, async (engine) => {
-      await send(engine.url, '/browse/benefits?q=private', { headers: { Cookie: 'session=abc' } });
-      expect(engine.logs).toHaveLength(1);
-      const { endpoint, line } = engine.logs![0]!;
-      expect(endpoint).toBe('failover_log');
-      const record = JSON.parse(line);
-      expect(record).toMatchObject({ method: 'GET', path: '/browse/benefits', override: null, backend: 'mirrorS3', status: 200 });
-      expect(record.attempts.map((a: { backend: string; outcome: string; status: number }) => `${a.backend} ${a.outcome} ${a.status}`)).toEqual(['origin http-error 503', 'mirrorS3 ok 200']);
-      expect(typeof record.request_id).toBe('string');
-      expect(typeof record.total_ms).toBe('number');
-      expect(line).not.toContain('abc');
-      expect(line).not.toContain('private');
+    it('writes one JSON log line per request to failover_log, with each attempt', async () => {
+      await world.set({ origin: { kind: 'status', status: 503 } });
+      await withConfig(() => undefined, async (engine) => {
+        await send(engine.url, '/browse/benefits?q=private', { headers: { Cookie: 'session=abc' } });
+        const lines = await logLines(engine, 1);
+        expect(lines).toHaveLength(1);
+        const { endpoint, line } = lines[0]!;
+        expect(endpoint).toBe(LOG_ENDPOINT);
+        const record = JSON.parse(line);
+        expect(record).toMatchObject({ method: 'GET', path: '/browse/benefits', override: null, backend: 'mirrorS3', status: 200 });
+        expect(record.attempts.map((a: { backend: string; outcome: string; status: number }) => `${a.backend} ${a.outcome} ${a.status}`)).toEqual(['origin http-error 503', 'mirrorS3 ok 200']);
+        expect(typeof record.request_id).toBe('string');
+        expect(typeof record.total_ms).toBe('number');
+        expect(line).not.toContain('abc');
+        expect(line).not.toContain('private');
+      });
     });
   });
 });

@@ -1,20 +1,24 @@
 /**
  * The stub world the scenario suite runs against: one stub backend per
- * backend in fastly.toml, listening on the port `[local_server.backends]`
- * names, so the local runtime and Viceroy see the same world. Each mirror
- * serves its own bucket directory whose pages say which mirror they came from.
+ * backend in fastly.toml, each on a free loopback port; the engines get
+ * fastly.toml with the backends pointed at those ports (`manifest()`), so the
+ * local runtime and Viceroy see the same world, and a demo running on
+ * fastly.toml's own ports does not get in the way. Each mirror serves its own
+ * bucket directory whose pages say which mirror they came from.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
 import { type Behaviour, type BucketDir, makeBucketDir, startStubBackend, type StubBackend } from '../../stubs/index.ts';
 import { BACKEND_ORDER, type BackendName, MIRRORS, type MirrorName } from '../../src/core/backends.ts';
-import { manifestPorts } from '../../demo/manifest-ports.ts';
 
 export const MANIFEST = 'fastly.toml';
 
 export interface World {
   readonly stubs: Record<BackendName, StubBackend>;
   readonly buckets: Record<MirrorName, BucketDir>;
+  readonly ports: Record<BackendName, number>;
+  /** fastly.toml's document with its backends pointed at this world's stubs; `edit` changes the copy. */
+  manifest(edit?: (doc: ManifestDoc) => void): Record<string, unknown>;
   /** What a mirror's copy of `path` says: `<path> from <mirror>`. */
   pageBody(mirror: MirrorName, path: string): string;
   /** Puts every stub back to: origin echoes, mirrors serve their bucket (403 for a missing key, like S3). */
@@ -38,7 +42,12 @@ export function manifestSecret(key: string, doc = manifestDocument()): string {
 /** Which page paths each mirror holds a copy of. */
 export type MirrorPages = Record<MirrorName, readonly string[]>;
 
-export async function startWorld(pages: MirrorPages, ports: Record<BackendName, number> = manifestPorts(MANIFEST)): Promise<World> {
+/** A parsed fastly.toml, loosely typed for tests that change one key. */
+export type ManifestDoc = Record<string, any>;
+
+const EPHEMERAL: Record<BackendName, number> = { origin: 0, mirrorS3: 0, mirrorS3Replica: 0, mirrorGCS: 0 };
+
+export async function startWorld(pages: MirrorPages, ports: Record<BackendName, number> = EPHEMERAL): Promise<World> {
   const pageBody = (mirror: MirrorName, path: string) => `<!DOCTYPE html><title>mirror</title><p>${path} from ${mirror}</p>`;
   const buckets = {} as Record<MirrorName, BucketDir>;
   for (const mirror of MIRRORS) {
@@ -54,9 +63,16 @@ export async function startWorld(pages: MirrorPages, ports: Record<BackendName, 
       await stubs[name].setBehaviour(b === 'bucket' ? defaults(name) : b);
     }
   };
+  const boundPorts = Object.fromEntries(BACKEND_ORDER.map((n) => [n, stubs[n].port])) as Record<BackendName, number>;
   return {
     stubs,
     buckets,
+    ports: boundPorts,
+    manifest(edit) {
+      const doc = manifestWithPorts(boundPorts);
+      edit?.(doc);
+      return doc;
+    },
     pageBody,
     set,
     async reset() {
@@ -76,7 +92,7 @@ export function keyFor(path: string): string {
 }
 
 /** fastly.toml's document with each backend's url pointed at the given loopback ports. */
-export function manifestWithPorts(ports: Record<BackendName, number>, doc = manifestDocument()): Record<string, unknown> {
+export function manifestWithPorts(ports: Record<BackendName, number>, doc: ManifestDoc = manifestDocument()): ManifestDoc {
   const backends = (doc.local_server as { backends: Record<string, { url: string }> }).backends;
   for (const name of BACKEND_ORDER) backends[name]!.url = `http://127.0.0.1:${ports[name]}`;
   return doc;

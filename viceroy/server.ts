@@ -1,0 +1,133 @@
+/**
+ * Runs a wasm service in Viceroy on 127.0.0.1, as `fastly compute serve`
+ * does (`viceroy serve -C <fastly.toml> --addr <addr> <wasm>`), and reads
+ * what it prints: the address it listens on, and log endpoint lines
+ * (`<endpoint> :: <line>`).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'smol-toml';
+
+export interface LogLine {
+  readonly endpoint: string;
+  readonly line: string;
+}
+
+export interface ViceroyOptions {
+  readonly viceroy: string;
+  readonly wasm: string;
+  /** A manifest file, or a parsed-TOML document, written to a temporary fastly.toml. */
+  readonly manifest: string | Record<string, unknown>;
+  /** Default 127.0.0.1:0: a free port, read back from Viceroy's own output. */
+  readonly addr?: string;
+  /** Working directory; Viceroy reads relative store files from here. Default: the current one. */
+  readonly cwd?: string;
+  /** Extra arguments, e.g. `--profile=guest,<dir>`. */
+  readonly args?: readonly string[];
+  /** Print Viceroy's output (log lines included) as it comes. */
+  readonly echo?: boolean;
+  readonly startTimeoutMs?: number;
+}
+
+export interface ViceroyServer {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Log endpoint lines, in the order Viceroy printed them. */
+  readonly logs: LogLine[];
+  /** Every other line Viceroy printed (its own diagnostics, guest stderr). */
+  readonly output: string[];
+  /** Resolves once `count` log lines have arrived; rejects after `timeoutMs`. */
+  waitForLogs(count: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const LISTENING = /Listening on http:\/\/([\d.]+):(\d+)/;
+/** A log endpoint line; endpoint names have no spaces, Viceroy's own lines start with a timestamp and level. */
+const ENDPOINT_LINE = /^([A-Za-z0-9_.-]+) :: (.*)$/;
+
+export async function startViceroy(options: ViceroyOptions): Promise<ViceroyServer> {
+  const tempDir = typeof options.manifest === 'string' ? undefined : mkdtempSync(join(tmpdir(), 'govuk-failover-viceroy-'));
+  const manifestPath = tempDir ? join(tempDir, 'fastly.toml') : resolve(options.manifest as string);
+  if (tempDir) writeFileSync(manifestPath, stringify(options.manifest as Record<string, unknown>));
+
+  const child = spawn(options.viceroy, ['serve', '-v', '-C', manifestPath, '--addr', options.addr ?? '127.0.0.1:0', ...(options.args ?? []), resolve(options.wasm)], {
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG_PRETTY: 'false' },
+  });
+  const logs: LogLine[] = [];
+  const output: string[] = [];
+  const logWaiters = new Set<() => void>();
+  let listening: ((addr: { host: string; port: number }) => void) | undefined;
+  const listeningAt = new Promise<{ host: string; port: number }>((r) => (listening = r));
+
+  const onLine = (line: string) => {
+    if (options.echo) process.stdout.write(`${line}\n`);
+    const endpoint = ENDPOINT_LINE.exec(line);
+    if (endpoint) {
+      logs.push({ endpoint: endpoint[1]!, line: endpoint[2]! });
+      for (const wake of logWaiters) wake();
+      return;
+    }
+    output.push(line);
+    const addr = LISTENING.exec(line);
+    if (addr) listening?.({ host: addr[1]!, port: Number(addr[2]) });
+  };
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', onLine);
+
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const cleanup = () => {
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  };
+  const timeoutMs = options.startTimeoutMs ?? 120_000;
+  let timer: NodeJS.Timeout | undefined;
+  const started = await Promise.race([
+    listeningAt,
+    exited.then((code) => new Error(`viceroy exited (code ${code}) before listening:\n${output.slice(-20).join('\n')}`)),
+    new Promise<Error>((r) => (timer = setTimeout(() => r(new Error(`viceroy did not listen within ${timeoutMs} ms:\n${output.slice(-20).join('\n')}`)), timeoutMs))),
+  ]);
+  clearTimeout(timer);
+  if (started instanceof Error) {
+    await stop(child, exited);
+    cleanup();
+    throw started;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${started.host}:${started.port}`,
+    port: started.port,
+    pid: child.pid!,
+    logs,
+    output,
+    waitForLogs: (count, waitMs = 5_000) =>
+      new Promise<void>((resolveWait, reject) => {
+        const check = () => {
+          if (logs.length < count) return;
+          logWaiters.delete(check);
+          clearTimeout(deadline);
+          resolveWait();
+        };
+        const deadline = setTimeout(() => {
+          logWaiters.delete(check);
+          reject(new Error(`expected ${count} log lines from viceroy within ${waitMs} ms, got ${logs.length}`));
+        }, waitMs);
+        logWaiters.add(check);
+        check();
+      }),
+    close: () => (closing ??= stop(child, exited).then(cleanup)),
+  };
+}
+
+async function stop(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(killer);
+}
