@@ -39,10 +39,14 @@ export function generatedSection(report: Report): string {
 
 /** Replaces the generated section of the file at `path` (appends one if the markers are missing). */
 export async function updateBenchmarksMd(path: string, report: Report): Promise<void> {
+  await replaceSection(path, BEGIN, END, generatedSection(report));
+}
+
+/** Replaces the text from `begin` to `end` (markers included) with `section`, or appends `section`. */
+export async function replaceSection(path: string, begin: string, end: string, section: string): Promise<void> {
   const text = await readFile(path, 'utf8').catch(() => '# Benchmarks\n');
-  const section = generatedSection(report);
-  const begin = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
-  const next = begin >= 0 && end > begin ? text.slice(0, begin) + section + text.slice(end + END.length) : `${text.trimEnd()}\n\n${section}\n`;
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  const next = from >= 0 && to > from ? text.slice(0, from) + section + text.slice(to + end.length) : `${text.trimEnd()}\n\n${section}\n`;
   await writeFile(path, next);
 }

@@ -5,6 +5,7 @@
  *
  *   npm run bench                      full run (< 3 min), updates BENCHMARKS.md
  *   npm run bench -- --quick           every scenario with few requests (< ~20 s)
+ *   npm run bench -- --engine viceroy  bin/main.wasm in Viceroy against a forward-only wasm (the real runtime's floor)
  *   options: --skip-build  --no-md  --scenarios healthy,refuse  --out <dir>
  *
  * Writes <out>/<mode>/report.json, table.txt and chart.svg (out defaults to
@@ -13,7 +14,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { chartSvg } from './chart.ts';
-import { updateBenchmarksMd } from './markdown.ts';
+import { execFileSync } from 'node:child_process';
+import { locateViceroy } from '../viceroy/locate.ts';
+import { machineInfo } from './machine.ts';
+import { replaceSection, updateBenchmarksMd } from './markdown.ts';
+import { measureRealRuntime, REAL_BEGIN, REAL_END, REAL_RUNTIME_FULL, REAL_RUNTIME_QUICK, realRuntimeSection, realRuntimeTable } from './real-runtime.ts';
+import type { ScenarioId } from './scenarios.ts';
 import { runBenchmark } from './measure.ts';
 import type { Report } from './report.ts';
 import { SCENARIOS, scenarioById } from './scenarios.ts';
@@ -25,6 +31,7 @@ const REPO = resolve(import.meta.dirname, '..');
 const WATCHDOG_MS = { full: 175_000, quick: 60_000 };
 
 interface Args {
+  engine: 'local-runtime' | 'viceroy';
   quick: boolean;
   skipBuild: boolean;
   noMd: boolean;
@@ -33,16 +40,20 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, skipBuild: false, noMd: false, scenarios: undefined, out: join(REPO, 'bench-results') };
+  const args: Args = { engine: 'local-runtime', quick: false, skipBuild: false, noMd: false, scenarios: undefined, out: join(REPO, 'bench-results') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--quick') args.quick = true;
+    if (a === '--engine' && argv[i + 1]) {
+      const engine = argv[++i]!;
+      if (engine !== 'local-runtime' && engine !== 'viceroy') throw new Error(`--engine ${engine}: use local-runtime or viceroy`);
+      args.engine = engine;
+    } else if (a === '--quick') args.quick = true;
     else if (a === '--skip-build') args.skipBuild = true;
     else if (a === '--no-md') args.noMd = true;
     else if (a === '--scenarios' && argv[i + 1]) args.scenarios = argv[++i]!.split(',');
     else if (a === '--out' && argv[i + 1]) args.out = resolve(argv[++i]!);
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--skip-build] [--no-md] [--scenarios id,id] [--out dir]\n');
+      process.stdout.write('usage: npm run bench -- [--engine local-runtime|viceroy] [--quick] [--skip-build] [--no-md] [--scenarios id,id] [--out dir]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
@@ -65,6 +76,7 @@ export function printReport(report: Report): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.engine === 'viceroy') return mainRealRuntime(args);
   const mode = args.quick ? 'quick' : 'full';
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: still running after ${WATCHDOG_MS[mode] / 1000} s, giving up\n`);
@@ -101,6 +113,40 @@ async function main(): Promise<void> {
     process.stdout.write('BENCHMARKS.md updated (generated section)\n');
   }
   clearTimeout(watchdog);
+}
+
+/** `--engine viceroy`: the service's wasm against the forward-only wasm, both in Viceroy. */
+async function mainRealRuntime(args: Args): Promise<void> {
+  const mode = args.quick ? 'quick' : 'full';
+  const viceroy = locateViceroy();
+  if (!viceroy.found) throw new Error(`--engine viceroy: ${viceroy.reason}`);
+  if (!args.skipBuild) {
+    process.stderr.write('bench: building bin/main.wasm (npm run build)\n');
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  const startedAt = new Date().toISOString();
+  const machine = machineInfo();
+  const report = await measureRealRuntime({
+    viceroy: viceroy.path,
+    viceroyVersion: viceroy.version,
+    serviceWasm: join(REPO, 'bin/main.wasm'),
+    plan: args.quick ? REAL_RUNTIME_QUICK : REAL_RUNTIME_FULL,
+    scenarios: args.scenarios as ScenarioId[] | undefined,
+    progress: (line) => process.stderr.write(`bench: ${line}\n`),
+  });
+  const text = renderText(realRuntimeTable(report));
+  process.stdout.write(`\ngovuk-failover on the real runtime (viceroy ${report.viceroyVersion}), ${mode}, ${startedAt}\n\n${text}\n`);
+  const dir = join(args.out, `viceroy-${mode}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'report.json'), `${JSON.stringify({ startedAt, machine, ...report }, null, 2)}\n`);
+  await writeFile(join(dir, 'table.txt'), `${text}\n`);
+  process.stdout.write(`results: ${dir}/report.json, table.txt\n`);
+  if (mode === 'full' && !args.noMd && !args.scenarios) {
+    const extra = process.argv.slice(2).join(' ');
+    const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, load average ${machine.loadAverage1m} at the start`;
+    await replaceSection(join(REPO, 'BENCHMARKS.md'), REAL_BEGIN, REAL_END, realRuntimeSection(report, startedAt, `npm run bench -- ${extra}`, machineLine));
+    process.stdout.write('BENCHMARKS.md updated (real-runtime section)\n');
+  }
 }
 
 main().catch((err: unknown) => {

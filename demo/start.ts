@@ -2,13 +2,17 @@
  * `npm start`: the whole service on this machine, no account and no network.
  * Starts a demo origin and the three mirrors on the loopback ports that
  * fastly.toml names (the mirrors serve demo/mirror/, a sample of the
- * crawler's layout), then the service in the local runtime on 127.0.0.1:7676.
+ * crawler's layout), then the service on 127.0.0.1:7676: from src/ in the
+ * local runtime, or, with `-- --engine viceroy`, bin/main.wasm in Viceroy.
  * The origin can be switched between healthy, 503, refusing and hung.
  */
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { emitKeypressEvents } from 'node:readline';
 import { startLocalRuntime } from '../local-runtime/index.ts';
+import { locateViceroy } from '../viceroy/locate.ts';
+import { startViceroy } from '../viceroy/server.ts';
 import { type Behaviour, startStubBackend, type StubBackend } from '../stubs/index.ts';
 import { BACKEND_ORDER, type BackendName } from '../src/core/backends.ts';
 import { manifestPorts } from './manifest-ports.ts';
@@ -30,14 +34,60 @@ function mirrorBehaviour(name: BackendName): Behaviour {
   return { kind: 'bucket', root: MIRROR_ROOT, missingStatus: 403, flavour: name === 'mirrorGCS' ? 'gcs' : 's3' };
 }
 
+const USAGE = `usage: npm start [-- --engine local-runtime|viceroy] [--skip-build]
+
+  --engine local-runtime   src/ in the local runtime, a Node double of Compute (default)
+  --engine viceroy         bin/main.wasm in Viceroy, Fastly's own local runtime (npm run viceroy:install)
+  --skip-build             with viceroy: use bin/main.wasm as it is instead of running npm run build`;
+
+type EngineName = 'local-runtime' | 'viceroy';
+
+function parseArgs(argv: readonly string[]): { engine: EngineName; build: boolean } {
+  let engine: EngineName = 'local-runtime';
+  let build = true;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = arg.startsWith('--engine=') ? arg.slice('--engine='.length) : arg === '--engine' ? argv[++i] : undefined;
+    if (value !== undefined) {
+      if (value !== 'local-runtime' && value !== 'viceroy') throw new UsageError(`--engine ${JSON.stringify(value)} is not an engine; use local-runtime or viceroy`);
+      engine = value;
+    } else if (arg === '--skip-build') build = false;
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
+  }
+  return { engine, build };
+}
+
+class UsageError extends Error {}
+
+/** The service on SERVICE_PORT, in the chosen engine. */
+async function startService(engine: EngineName, build: boolean): Promise<{ url: string; describe: string; close(): Promise<void> }> {
+  if (engine === 'local-runtime') {
+    const runtime = await startService(engine, build);
+    return { url: runtime.url, describe: 'from src/, in the local runtime', close: () => runtime.close() };
+  }
+  const viceroy = locateViceroy();
+  if (!viceroy.found) throw new Error(`cannot start Viceroy: ${viceroy.reason}`);
+  if (build) {
+    process.stdout.write('Building bin/main.wasm (npm run build)…\n');
+    execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  }
+  process.stdout.write(`Starting viceroy ${viceroy.version} (${viceroy.path}); it compiles the wasm first, which takes a few seconds…\n`);
+  const server = await startViceroy({ viceroy: viceroy.path, wasm: 'bin/main.wasm', manifest: 'fastly.toml', addr: `127.0.0.1:${SERVICE_PORT}`, echo: true });
+  return { url: server.url, describe: `bin/main.wasm, in Viceroy ${viceroy.version}`, close: () => server.close() };
+}
+
 async function main(): Promise<void> {
+  const { engine, build } = parseArgs(process.argv.slice(2));
   const ports = manifestPorts('fastly.toml');
   const stubs: StubBackend[] = [];
   for (const name of BACKEND_ORDER) {
     stubs.push(await startStubBackend({ id: name, port: ports[name], behaviour: name === 'origin' ? ORIGIN_MODES.healthy!.behaviour : mirrorBehaviour(name) }));
   }
   const origin = stubs[0]!;
-  const runtime = await startLocalRuntime({ manifestPath: 'fastly.toml', port: SERVICE_PORT });
+  const runtime = await startService(engine, build);
 
   const setOrigin = async (mode: string): Promise<string> => {
     const chosen = ORIGIN_MODES[mode];
@@ -51,7 +101,7 @@ async function main(): Promise<void> {
   process.stdout.write(`
 govuk-failover is running locally.
 
-  service      ${url}   (the edge service, from src/, in the local runtime)
+  service      ${url}   (the edge service, ${runtime.describe})
   origin       http://127.0.0.1:${ports.origin}   (demo origin: ${ORIGIN_MODES.healthy!.says})
   mirrors      http://127.0.0.1:${ports.mirrorS3}, :${ports.mirrorS3Replica}, :${ports.mirrorGCS}   (serving demo/mirror/)
 
@@ -121,6 +171,10 @@ function startControl(setOrigin: (mode: string) => Promise<string>): Promise<Ser
 }
 
 main().catch((error: NodeJS.ErrnoException) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`npm start: ${error.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
   const hint = error.code === 'EADDRINUSE' ? ' Another copy (or the scenario suite) is using the ports in fastly.toml; stop it first.' : '';
   process.stderr.write(`npm start: ${error.message}.${hint}\n`);
   process.exit(1);

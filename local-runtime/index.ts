@@ -107,11 +107,12 @@ class Instance implements HostApi {
   }
 
   log(endpoint: string, line: string): void {
-    // Like Viceroy: one trailing newline is dropped, empty lines are skipped.
-    const text = line.endsWith('\n') ? line.slice(0, -1) : line;
+    // Like Viceroy: one trailing newline is dropped, empty lines are skipped, and the
+    // line is kept as Viceroy prints it, with interior newlines written as `\n`.
+    const text = (line.endsWith('\n') ? line.slice(0, -1) : line).replaceAll('\n', '\\n');
     if (text === '') return;
     this.logs.push({ endpoint, line: text });
-    if (this.echoLogs) process.stdout.write(`${endpoint} :: ${text.replaceAll('\n', '\\n')}\n`);
+    if (this.echoLogs) process.stdout.write(`${endpoint} :: ${text}\n`);
   }
 
   fetch(request: Request, options: HostFetchOptions): Promise<Response> {

@@ -1,0 +1,256 @@
+/**
+ * The double against the real runtime: the fixture service exercises each
+ * modelled `fastly:*` API, and the same assertions run on the local runtime
+ * (test-fixtures/service.js bundled in Node, no readthrough cache, as in
+ * Viceroy) and on Viceroy (the same file compiled by js-compute-runtime with
+ * --enable-http-cache, as the service is). When they disagree, Viceroy is
+ * right about the platform and the double is changed.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startViceroy } from '../viceroy/server.ts';
+import { type LogLine, startLocalRuntime } from './index.ts';
+import { HOOKS_WITHOUT_HTTP_CACHE } from './http-cache.ts';
+import { backendsManifest, closedPort, FIXTURE_MANIFEST, FIXTURE_SERVICE, FIXTURES, startOrigin, type Origin } from './test-helpers.ts';
+
+const NETWORK_ERROR = { name: 'NetworkError', message: 'NetworkError when attempting to fetch resource.', isDOMException: true };
+
+interface Running {
+  readonly url: string;
+  readonly logs: LogLine[];
+  waitForLogs(count: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface FixtureEngine {
+  readonly name: 'local-runtime' | 'viceroy';
+  /** Work before the first start (compiling the fixture to wasm). */
+  prepare?(): Promise<void>;
+  cleanup?(): void;
+  start(manifest: Record<string, unknown>): Promise<Running>;
+}
+
+const run = promisify(execFile);
+
+const local: FixtureEngine = {
+  name: 'local-runtime',
+  async start(manifest) {
+    const rt = await startLocalRuntime({ manifest, manifestPath: FIXTURE_MANIFEST, entry: FIXTURE_SERVICE, httpCache: false, echoLogs: false, errorLog: () => undefined });
+    return {
+      url: rt.url,
+      logs: rt.logs,
+      waitForLogs: async (n) => expect(rt.logs.length).toBeGreaterThanOrEqual(n),
+      close: () => rt.close(),
+    };
+  },
+};
+
+function viceroy(path: string): FixtureEngine {
+  const dir = mkdtempSync(join(tmpdir(), 'govuk-failover-fixture-'));
+  const wasm = join(dir, 'fixture.wasm');
+  return {
+    name: 'viceroy',
+    async prepare() {
+      await run('npx', ['js-compute-runtime', '--enable-http-cache', FIXTURE_SERVICE, wasm], { timeout: 300_000 });
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    // Viceroy reads relative store files from its working directory, the double from the manifest's.
+    start: (manifest) => startViceroy({ viceroy: path, wasm, manifest, cwd: FIXTURES }),
+  };
+}
+
+const chosen = inject('viceroy');
+const ENGINES: FixtureEngine[] = 'path' in chosen ? [local, viceroy(chosen.path)] : [local];
+
+describe.each(ENGINES)('on $name: the fixture service', (engine) => {
+  let origin: Origin;
+  let stall: Origin;
+  let rt: Running;
+
+  async function getJson(path: string): Promise<{ status: number; body: any; headers: Headers }> {
+    const r = await fetch(rt.url + path);
+    return { status: r.status, body: await r.json(), headers: r.headers };
+  }
+
+  beforeAll(async () => {
+    process.env.LOCAL_RUNTIME_TEST_SECRET = 'from-env';
+    await engine.prepare?.();
+    origin = await startOrigin((req, res) => {
+      if (req.url?.includes('reset')) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(req.url?.includes('fail') ? 503 : 200, { 'content-type': 'text/plain', 'x-seen-host': req.headers.host ?? '' });
+      res.end(`${req.method} ${req.url}`);
+    });
+    // Sends the head and one chunk, then nothing: for first-byte and between-bytes timeouts.
+    stall = await startOrigin((req, res) => {
+      if (req.url?.includes('nohead')) return;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial-');
+    });
+    const refused = await closedPort();
+    rt = await engine.start(
+      backendsManifest(
+        {
+          origin: { url: `${origin.url}/`, health: 'healthy' },
+          mirror: { url: `${origin.url}/mirror-prefix`, override_host: 'mirror.example.test', health: 'unhealthy' },
+          plain: { url: origin.url },
+          refused: { url: `http://127.0.0.1:${refused}` },
+          slow: { url: stall.url, first_byte_timeout_ms: 300, between_bytes_timeout_ms: 300 },
+        },
+        {
+          config_stores: { settings: { format: 'inline-toml', contents: { mode: 'normal' } }, fromjson: { format: 'json', file: 'data/config.json' } },
+          secret_stores: {
+            secrets: [
+              { key: 'token', data: 's3cr3t' },
+              { key: 'fromenv', env: 'LOCAL_RUNTIME_TEST_SECRET' },
+            ],
+            jsonsecrets: { file: 'data/secrets.json', format: 'json' },
+          },
+        },
+      ),
+    );
+  }, 300_000);
+
+  afterAll(async () => {
+    await rt?.close();
+    await origin?.close();
+    await stall?.close();
+    engine.cleanup?.();
+    delete process.env.LOCAL_RUNTIME_TEST_SECRET;
+  });
+
+  it('gives the service the request URL, client address and environment', async () => {
+    const { body } = await getJson('/info?x=1');
+    expect(body.url).toBe(`${rt.url}/info?x=1`);
+    expect(body.client).toBe('127.0.0.1');
+    expect(body.isRequest).toBe(true);
+    expect(body.backend).toBeNull();
+    expect(body.hostname).toBe('localhost');
+    expect(body.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(body.traceIdAgain).toBe(body.traceId);
+    expect(body.other).toBeNull();
+    const again = await getJson('/info');
+    expect(again.body.traceId).not.toBe(body.traceId);
+  });
+
+  it('refuses host calls at initialisation time', async () => {
+    const { body } = await getJson('/info');
+    const wizer = (what: string) => `TypeError: ${what} can only be used during request handling, not during initialization`;
+    expect(body.initErrors).toEqual({
+      configStore: wizer('The ConfigStore builtin'),
+      secretStore: wizer('The SecretStore builtin'),
+      backend: wizer('The Backend builtin'),
+      logger: wizer('The Logger builtin'),
+      fetch: wizer('fetch'),
+    });
+  });
+
+  it('sends to the named backend with Host from the request, or override_host, and the backend path prefix', async () => {
+    const r1 = await fetch(`${rt.url}/proxy/origin/a/b?mode=pass`);
+    expect(r1.status).toBe(200);
+    expect(await r1.text()).toBe('GET /a/b');
+    expect(r1.headers.get('x-seen-host')).toBe('www.example.test');
+    expect(r1.headers.get('x-lr-backend')).toBe('origin');
+
+    const r2 = await fetch(`${rt.url}/proxy/mirror/a/b?mode=pass`);
+    expect(await r2.text()).toBe('GET /mirror-prefix/a/b');
+    expect(r2.headers.get('x-seen-host')).toBe('mirror.example.test');
+
+    const r3 = await fetch(`${rt.url}/proxy/plain/c?mode=pass&host=explicit.example.test&viaRequest=1&method=POST`);
+    expect(await r3.text()).toBe('POST /c');
+    expect(r3.headers.get('x-seen-host')).toBe('explicit.example.test');
+    expect(origin.seen.at(-1)!.headers['content-length'] ?? origin.seen.at(-1)!.headers['transfer-encoding']).toBeTruthy();
+  });
+
+  it('passes 5xx answers through as responses', async () => {
+    const r = await fetch(`${rt.url}/proxy/origin/fail?mode=pass`);
+    expect(r.status).toBe(503);
+    expect(await r.text()).toBe('GET /fail');
+  });
+
+  it('rejects an unknown backend with the platform TypeError', async () => {
+    const { status, body } = await getJson('/proxy/nope/x');
+    expect(status).toBe(502);
+    expect(body.fetchError).toEqual({ name: 'TypeError', message: "Requested backend named 'nope' does not exist", isDOMException: false });
+  });
+
+  it('turns refused connections, resets and first-byte timeouts into NetworkError', async () => {
+    expect((await getJson('/proxy/refused/x?mode=pass')).body.fetchError).toEqual(NETWORK_ERROR);
+    expect((await getJson('/proxy/origin/reset?mode=pass')).body.fetchError).toEqual(NETWORK_ERROR);
+    const started = performance.now();
+    expect((await getJson('/proxy/slow/nohead?mode=pass')).body.fetchError).toEqual(NETWORK_ERROR);
+    expect(performance.now() - started, 'after the first-byte timeout').toBeGreaterThanOrEqual(250);
+  });
+
+  it('errors the body stream when the backend stalls between bytes', async () => {
+    const read = await getJson('/proxy/slow/body?mode=pass&read=1');
+    expect(read.body.bodyError).toEqual(NETWORK_ERROR);
+    // Streamed through to the client, the response is cut short.
+    const r = await fetch(`${rt.url}/proxy/slow/body?mode=pass`);
+    expect(r.status).toBe(200);
+    await expect(r.text()).rejects.toThrow();
+  });
+
+  it('reports backend health from the manifest', async () => {
+    expect((await getJson('/health/origin')).body).toMatchObject({ health: 'healthy', name: 'origin', str: 'origin', exists: true, isSSL: false, firstByteTimeout: null });
+    expect((await getJson('/health/mirror')).body.health).toBe('unhealthy');
+    expect((await getJson('/health/plain')).body.health).toBe('unknown');
+    const missing = await getJson('/health/nope');
+    expect(missing.body).toEqual({ exists: false, error: { name: 'Error', message: "Backend.fromName: backend named 'nope' does not exist", isDOMException: false } });
+  });
+
+  it('serves config stores (inline and JSON) and secret stores', async () => {
+    expect((await getJson('/config/settings/mode')).body).toEqual({ value: 'normal' });
+    expect((await getJson('/config/settings/absent')).body).toEqual({ value: null });
+    expect((await getJson('/config/fromjson/colour')).body).toEqual({ value: 'blue' });
+    expect((await getJson('/config/nostore/x')).body.error).toEqual({
+      name: 'TypeError',
+      message: "ConfigStore constructor: No ConfigStore named 'nostore' exists",
+      isDOMException: false,
+    });
+    expect((await getJson('/secret/secrets/token')).body).toEqual({ value: 's3cr3t', bytes: 6 });
+    expect((await getJson('/secret/secrets/fromenv')).body).toEqual({ value: 'from-env', bytes: 8 });
+    expect((await getJson('/secret/secrets/absent')).body).toEqual({ value: null });
+    expect((await getJson('/secret/jsonsecrets/apiKey')).body).toEqual({ value: 'k-123', bytes: 5 });
+    expect((await getJson('/secret/nostore/x')).body.error.message).toBe("SecretStore constructor: No SecretStore named 'nostore' exists");
+  });
+
+  it('writes logger lines per endpoint, one trailing newline dropped', async () => {
+    const before = rt.logs.length;
+    await fetch(`${rt.url}/log/access?line=${encodeURIComponent('GET /x 200')}`).then((r) => r.text());
+    await fetch(`${rt.url}/log/errors?line=${encodeURIComponent('two\nlines\n')}`).then((r) => r.text());
+    await rt.waitForLogs(before + 2);
+    expect(rt.logs.slice(before)).toEqual([
+      { endpoint: 'access', line: 'GET /x 200' },
+      { endpoint: 'errors', line: 'two\\nlines' },
+    ]);
+  });
+
+  it('answers 500 when the handler throws, rejects, responds with a non-Response or does not respond', async () => {
+    for (const path of ['/throw', '/reject', '/not-a-response', '/no-respond', '/throw-sync']) {
+      const r = await fetch(rt.url + path);
+      expect(r.status, path).toBe(500);
+      expect(await r.text()).toBe('');
+    }
+  });
+
+  it('has no readthrough cache: hooks throw synchronously, cache fields are undefined, every GET reaches the backend', async () => {
+    const r = await fetch(`${rt.url}/sync-throw?mode=override&after=1`);
+    expect((await r.json()).error).toEqual({ name: 'Error', message: HOOKS_WITHOUT_HTTP_CACHE, isDOMException: false });
+    const noHooks = await fetch(`${rt.url}/sync-throw?mode=override&ttl=5`);
+    expect((await noHooks.json()).threw).toBe(false);
+    const before = origin.seen.length;
+    for (let i = 0; i < 2; i++) {
+      const p = await fetch(`${rt.url}/proxy/origin/same`);
+      expect(p.headers.get('x-lr-cached')).toBe('undefined');
+      await p.text();
+    }
+    expect(origin.seen.length - before).toBe(2);
+  });
+});
