@@ -9,6 +9,20 @@ import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { slot, type GuestBindings, type HostApi } from './context.ts';
 
+/**
+ * The JavaScript runtime's buffer for the request URL (js-compute's URI_MAX_LEN):
+ * a longer URL fails the FetchEvent before the handler runs, and the client gets 500.
+ */
+export const MAX_GUEST_URL_BYTES = 8192;
+/** The runtime's buffer for one header value (HEADER_MAX_LEN): a value this long or longer is dropped, silently. */
+export const MAX_GUEST_HEADER_VALUE_BYTES = 69_000;
+/**
+ * Viceroy's HTTP server answers 431 to a larger request head (seen on 0.22.0: a
+ * 507,832-byte header passed, a 507,841-byte one got 431).
+ */
+export const MAX_REQUEST_HEAD_BYTES = 507_840;
+const URL_TOO_LONG = 'Exception while initialization of FetchEvent\nError: init_request: Buffer length error. Buffer is too long.';
+
 export interface DownstreamOptions {
   host: HostApi;
   bindings: () => GuestBindings | undefined;
@@ -90,7 +104,7 @@ async function pump(body: ReadableStream<Uint8Array>, res: ServerResponse): Prom
 
 export function createDownstreamServer(opts: DownstreamOptions): { server: http.Server; sockets: Set<Socket> } {
   const sockets = new Set<Socket>();
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
     void handle(opts, req, res).catch((err) => {
       opts.errorLog(`local-runtime: internal error: ${describe(err)}`);
       plain(res, 500);
@@ -115,13 +129,23 @@ async function handle(opts: DownstreamOptions, req: IncomingMessage, res: Server
   try {
     if (!hostHeader) throw new Error('no Host');
     const path = /^https?:\/\//i.test(req.url ?? '') ? new URL(req.url!).pathname + new URL(req.url!).search : (req.url ?? '/');
-    url = new URL(`http://${hostHeader}${path}`);
+    const raw = `http://${hostHeader}${path}`;
+    if (Buffer.byteLength(raw) > MAX_GUEST_URL_BYTES) {
+      opts.errorLog(URL_TOO_LONG);
+      plain(res, 500);
+      return;
+    }
+    url = new URL(raw);
   } catch {
     plain(res, 400, 'Bad Request: invalid host or URL');
     return;
   }
   const headers = new Headers();
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const value = req.rawHeaders[i + 1]!;
+    if (Buffer.byteLength(value, 'latin1') >= MAX_GUEST_HEADER_VALUE_BYTES) continue;
+    headers.append(req.rawHeaders[i]!, value);
+  }
   const method = req.method ?? 'GET';
   const hasBody = method !== 'GET' && method !== 'HEAD';
   const init: RequestInit & { duplex?: 'half' } = { method, headers };

@@ -73,7 +73,8 @@ class StubBackendServer implements StubBackend {
     this.portNumber = options.port ?? 0;
     this.current = behaviour;
     this.recorder = new Recorder(options.id, options.maxRecordedRequests);
-    this.server = createServer((req, res) => this.onRequest(req, res));
+    // Headers up to 1 MiB: a stub stands for a lenient origin; the service and the runtime set the limits under test.
+    this.server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => this.onRequest(req, res));
     this.server.on('connection', (socket: Socket) => {
       this.sockets.set(
         socket,

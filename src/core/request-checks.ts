@@ -5,18 +5,33 @@
 
 export const ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'] as const;
 export const FAILOVER_METHODS: readonly string[] = ['GET', 'HEAD'];
-export const MAX_URL_BYTES = 8192;
+/**
+ * Below the JavaScript runtime's own limit: a URL over 8,192 bytes never
+ * reaches the service (the runtime answers 500 with no body), so the
+ * service's clear 414 must start lower to be seen at all.
+ */
+export const MAX_URL_BYTES = 8000;
+/**
+ * All request headers together, names and values. Far above what browsers
+ * send (cookies included), and below the runtime's silent limit: it drops a
+ * single header value of 69,000 bytes or more before the service sees it.
+ */
+export const MAX_HEADER_BYTES = 32 * 1024;
 
 export interface Rejection {
-  readonly status: 400 | 414 | 501;
+  readonly status: 400 | 414 | 431 | 501;
   readonly message: string;
 }
 
 /** `undefined` when the request may proceed. */
-export function checkRequest(method: string, url: string): Rejection | undefined {
+export function checkRequest(method: string, url: string, headers: Iterable<[string, string]> = []): Rejection | undefined {
   const length = new TextEncoder().encode(url).length;
   if (length > MAX_URL_BYTES) {
     return { status: 414, message: `The URL is ${length} bytes long; the limit is ${MAX_URL_BYTES} bytes.` };
+  }
+  const headerLength = headerBytes(headers);
+  if (headerLength > MAX_HEADER_BYTES) {
+    return { status: 431, message: `The request headers are ${headerLength} bytes long in all; the limit is ${MAX_HEADER_BYTES} bytes.` };
   }
   if (!(ALLOWED_METHODS as readonly string[]).includes(method)) {
     return {
@@ -30,6 +45,13 @@ export function checkRequest(method: string, url: string): Rejection | undefined
     return { status: 400, message: `The path contains the control character ${control}; paths may not contain control characters (U+0000 to U+001F, U+007F), raw or percent-encoded.` };
   }
   return undefined;
+}
+
+/** Bytes of the header block as sent: `name: value` and CR LF per header (UTF-16 length: header text is Latin-1). */
+function headerBytes(headers: Iterable<[string, string]>): number {
+  let total = 0;
+  for (const [name, value] of headers) total += name.length + value.length + 4;
+  return total;
 }
 
 /** The path part of a URL as sent, without query or fragment, not decoded. */

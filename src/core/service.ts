@@ -70,7 +70,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     return response;
   };
 
-  const rejection = checkRequest(method, request.url);
+  const rejection = checkRequest(method, request.url, request.headers);
   if (rejection) return finish(plainText(rejection.status, rejection.message), { backend: 'error', attempts: [], override: null });
 
   const overrideHeader = request.headers.get(OVERRIDE_HEADER);

@@ -12,9 +12,21 @@ describe('checkRequest', () => {
     expect(r?.message).toContain('GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH');
   });
 
-  it('answers a URL over 8 KiB with 414', () => {
-    expect(checkRequest('GET', `https://www.gov.uk/${'a'.repeat(8192)}`)?.status).toBe(414);
-    expect(checkRequest('GET', `https://www.gov.uk/${'a'.repeat(8000)}`)).toBeUndefined();
+  it('answers a URL over 8,000 bytes with 414 (the runtime itself stops at 8,192)', () => {
+    const url = (bytes: number) => `https://www.gov.uk/${'a'.repeat(bytes - 'https://www.gov.uk/'.length)}`;
+    expect(checkRequest('GET', url(8000))).toBeUndefined();
+    const r = checkRequest('GET', url(8001));
+    expect(r?.status).toBe(414);
+    expect(r?.message).toBe('The URL is 8001 bytes long; the limit is 8000 bytes.');
+  });
+
+  it('answers request headers over 32 KiB in all with 431, naming both sizes', () => {
+    const headers = (valueBytes: number): [string, string][] => [['cookie', 'c'.repeat(valueBytes)]];
+    // `cookie: ` and CR LF count: 6 + 2 + 2 bytes around the value.
+    expect(checkRequest('GET', 'https://www.gov.uk/', headers(32 * 1024 - 10))).toBeUndefined();
+    const r = checkRequest('GET', 'https://www.gov.uk/', [...headers(16 * 1024), ['x-more', 'm'.repeat(16 * 1024)]]);
+    expect(r?.status).toBe(431);
+    expect(r?.message).toBe('The request headers are 32788 bytes long in all; the limit is 32768 bytes.');
   });
 
   it.each(['/a%00b', '/%0d%0aSet-Cookie:x', '/a%1F', '/a%7f', '/tab\there'])('answers the control character in %j with 400', (path) => {

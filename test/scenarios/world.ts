@@ -23,6 +23,8 @@ export interface World {
   pageBody(mirror: MirrorName, path: string): string;
   /** Puts every stub back to: origin echoes, mirrors serve their bucket (403 for a missing key, like S3). */
   reset(): Promise<void>;
+  /** Forgets what every stub has seen (requests, hits), leaving behaviours as they are. */
+  clearRecordings(): void;
   /** Sets behaviours by backend; the others are left as they are. */
   set(behaviours: Partial<Record<BackendName, Behaviour | 'bucket'>>): Promise<void>;
   close(): Promise<void>;
@@ -64,6 +66,9 @@ export async function startWorld(pages: MirrorPages, ports: Record<BackendName, 
     }
   };
   const boundPorts = Object.fromEntries(BACKEND_ORDER.map((n) => [n, stubs[n].port])) as Record<BackendName, number>;
+  const clearRecordings = () => {
+    for (const s of Object.values(stubs)) s.resetRecording();
+  };
   return {
     stubs,
     buckets,
@@ -77,8 +82,9 @@ export async function startWorld(pages: MirrorPages, ports: Record<BackendName, 
     set,
     async reset() {
       await set(Object.fromEntries(BACKEND_ORDER.map((n) => [n, defaults(n)])));
-      for (const s of Object.values(stubs)) s.resetRecording();
+      clearRecordings();
     },
+    clearRecordings,
     async close() {
       await Promise.all(Object.values(stubs).map((s) => s.close()));
       await Promise.all(Object.values(buckets).map((b) => b.cleanup()));
