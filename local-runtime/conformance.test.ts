@@ -7,7 +7,7 @@
  * right about the platform and the double is changed.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +18,9 @@ import { HOOKS_WITHOUT_HTTP_CACHE } from './http-cache.ts';
 import { backendsManifest, closedPort, FIXTURE_MANIFEST, FIXTURE_SERVICE, FIXTURES, startOrigin, type Origin } from './test-helpers.ts';
 
 const NETWORK_ERROR = { name: 'NetworkError', message: 'NetworkError when attempting to fetch resource.', isDOMException: true };
+/** Reading a body that breaks off: the body host call's own errors, not a NetworkError. */
+const BODY_ENDED_EARLY = { name: 'Error', message: 'read_from_handle_all: HTTP incomplete message error. A stream ended unexpectedly.\n', isDOMException: false };
+const BODY_TIMED_OUT = { name: 'Error', message: 'read_from_handle_all: Generic error value. This means that some unexpected error occurred during a hostcall.\n', isDOMException: false };
 
 interface Running {
   readonly url: string;
@@ -80,6 +83,11 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
     process.env.LOCAL_RUNTIME_TEST_SECRET = 'from-env';
     await engine.prepare?.();
     origin = await startOrigin((req, res) => {
+      if (req.url?.includes('halfreset')) {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+        res.write('partial-', () => req.socket.destroy());
+        return;
+      }
       if (req.url?.includes('reset')) {
         req.socket.destroy();
         return;
@@ -134,20 +142,19 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
     expect(body.hostname).toBe('localhost');
     expect(body.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(body.traceIdAgain).toBe(body.traceId);
-    expect(body.other).toBeNull();
+    expect(body.pop).toBe('XXX');
     const again = await getJson('/info');
     expect(again.body.traceId).not.toBe(body.traceId);
   });
 
-  it('refuses host calls at initialisation time', async () => {
+  it('refuses store and fetch host calls at initialisation time, where env() has no values', async () => {
     const { body } = await getJson('/info');
     const wizer = (what: string) => `TypeError: ${what} can only be used during request handling, not during initialization`;
     expect(body.initErrors).toEqual({
       configStore: wizer('The ConfigStore builtin'),
       secretStore: wizer('The SecretStore builtin'),
-      backend: wizer('The Backend builtin'),
-      logger: wizer('The Logger builtin'),
       fetch: wizer('fetch'),
+      hostname: 'no error: undefined',
     });
   });
 
@@ -188,9 +195,10 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
     expect(performance.now() - started, 'after the first-byte timeout').toBeGreaterThanOrEqual(250);
   });
 
-  it('errors the body stream when the backend stalls between bytes', async () => {
+  it('errors the body stream when the backend resets or stalls between bytes', async () => {
+    expect((await getJson('/proxy/origin/halfreset?mode=pass&read=1')).body.bodyError).toEqual(BODY_ENDED_EARLY);
     const read = await getJson('/proxy/slow/body?mode=pass&read=1');
-    expect(read.body.bodyError).toEqual(NETWORK_ERROR);
+    expect(read.body.bodyError).toEqual(BODY_TIMED_OUT);
     // Streamed through to the client, the response is cut short.
     const r = await fetch(`${rt.url}/proxy/slow/body?mode=pass`);
     expect(r.status).toBe(200);
@@ -221,14 +229,16 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
     expect((await getJson('/secret/nostore/x')).body.error.message).toBe("SecretStore constructor: No SecretStore named 'nostore' exists");
   });
 
-  it('writes logger lines per endpoint, one trailing newline dropped', async () => {
+  it('writes logger lines per endpoint, one trailing newline dropped, from a Logger made at init too', async () => {
     const before = rt.logs.length;
     await fetch(`${rt.url}/log/access?line=${encodeURIComponent('GET /x 200')}`).then((r) => r.text());
     await fetch(`${rt.url}/log/errors?line=${encodeURIComponent('two\nlines\n')}`).then((r) => r.text());
-    await rt.waitForLogs(before + 2);
+    await fetch(`${rt.url}/log/made-at-init?line=early`).then((r) => r.text());
+    await rt.waitForLogs(before + 3);
     expect(rt.logs.slice(before)).toEqual([
       { endpoint: 'access', line: 'GET /x 200' },
       { endpoint: 'errors', line: 'two\\nlines' },
+      { endpoint: 'made-at-init', line: 'early' },
     ]);
   });
 
@@ -253,4 +263,38 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
     }
     expect(origin.seen.length - before).toBe(2);
   });
+});
+
+/**
+ * Some host calls cannot run at Wizer time at all: js-compute-runtime's build
+ * traps, and the double refuses to load the service with the same words.
+ */
+describe.each([
+  ['Backend.fromName', "import { Backend } from 'fastly:backend';\ntry { Backend.fromName('origin'); } catch {}", "'fastly_backend' 'exists'"],
+  ['Backend.exists', "import { Backend } from 'fastly:backend';\ntry { Backend.exists('origin'); } catch {}", "'fastly_backend' 'exists'"],
+  ['Logger.log', "import { Logger } from 'fastly:logger';\ntry { new Logger('x').log('at init'); } catch {}", "'fastly_log' 'endpoint_get'"],
+])('%s at initialisation fails the build', (_name, source, hostcall) => {
+  const service = `${source}\naddEventListener('fetch', (e) => e.respondWith(new Response('unreachable')));\n`;
+  const expected = `the \`wizer.initialize\` function trapped`;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'govuk-failover-init-trap-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('on local-runtime: the service does not load', async () => {
+    const entry = join(dir, 'local.js');
+    writeFileSync(entry, service);
+    const started = startLocalRuntime({ manifest: backendsManifest({ origin: { url: 'http://127.0.0.1:9' } }), entry, echoLogs: false });
+    await expect(started).rejects.toThrow(expected);
+    await expect(started).rejects.toThrow(`attempted to call an unknown imported function: ${hostcall}`);
+  });
+
+  it.skipIf(!('path' in chosen))('on viceroy: js-compute-runtime does not build it', async () => {
+    const entry = join(dir, 'wasm.js');
+    writeFileSync(entry, service);
+    const built = run('npx', ['js-compute-runtime', entry, join(dir, 'out.wasm')], { timeout: 300_000 });
+    await expect(built).rejects.toThrow(expected);
+    await expect(built).rejects.toThrow(`attempted to call an unknown imported function: ${hostcall}`);
+  }, 300_000);
 });

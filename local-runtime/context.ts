@@ -65,6 +65,8 @@ export interface Scope {
   host: HostApi;
   phase: 'init' | 'request';
   traceId?: string;
+  /** Set at init when the service made a host call that traps at Wizer time (the build fails). */
+  trap?: string;
 }
 
 interface Slot {
@@ -96,6 +98,21 @@ export function requestHost(apiName: string): HostApi {
     throw new TypeError(`${apiName} can only be used during request handling, not during initialization`);
   }
   return scope.host;
+}
+
+/**
+ * The host of the current request, for host calls that js-compute cannot
+ * even attempt at Wizer time: there the call traps and js-compute-runtime
+ * fails the build (`the wizer.initialize function trapped: attempted to call
+ * an unknown imported function: '<module>' '<name>'`). The double throws, and
+ * marks the load as failed even if the service catches the error.
+ */
+export function requestHostOrTrap(hostcall: readonly [module: string, name: string]): HostApi {
+  const scope = currentScope();
+  if (scope?.phase === 'request') return scope.host;
+  const message = `attempted to call an unknown imported function: '${hostcall[0]}' '${hostcall[1]}'`;
+  if (scope) scope.trap ??= message;
+  throw new Error(message);
 }
 
 /** The instance being initialised or serving; for APIs that are fine at init time. */

@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { slot, type HostApi } from './context.ts';
+import { slot, type HostApi, type Scope } from './context.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -76,14 +76,16 @@ export function loadService(entry: string, host: HostApi): Promise<void> {
     await writeFile(file, code);
     const s = slot();
     s.loading = host;
+    const scope: Scope = { host, phase: 'init' };
     try {
-      await s.als.run({ host, phase: 'init' }, () => nativeImport(pathToFileURL(file).href));
+      await s.als.run(scope, () => nativeImport(pathToFileURL(file).href));
     } catch (err) {
-      throw new LoadError(`service ${entry} threw while initialising: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (scope.trap === undefined) throw new LoadError(`service ${entry} threw while initialising: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     } finally {
       s.loading = undefined;
       await rm(dir, { recursive: true, force: true });
     }
+    if (scope.trap !== undefined) throw new LoadError(`service ${entry}: the \`wizer.initialize\` function trapped: ${scope.trap} (js-compute-runtime fails the build)`);
   };
   const p = queue.then(run, run);
   queue = p.catch(() => undefined);

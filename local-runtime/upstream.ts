@@ -17,6 +17,21 @@ export function networkError(): DOMException {
   return new DOMException('NetworkError when attempting to fetch resource.', 'NetworkError');
 }
 
+/**
+ * What reading a backend body rejects with once the backend breaks off after
+ * its head (seen on Viceroy 0.22.0 with js-compute 3.46): a plain Error from
+ * the body host call, not the NetworkError of a failed fetch. A connection
+ * that ends early is an incomplete message; a between-bytes timeout is a
+ * generic error.
+ */
+export function bodyReadError(cause: 'ended-early' | 'timed-out'): Error {
+  return new Error(
+    cause === 'ended-early'
+      ? 'read_from_handle_all: HTTP incomplete message error. A stream ended unexpectedly.\n'
+      : 'read_from_handle_all: Generic error value. This means that some unexpected error occurred during a hostcall.\n',
+  );
+}
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
 
 /** The Host header and path Viceroy would send for `request` to `backend`. */
@@ -245,8 +260,8 @@ export function sendUpstream(backend: BackendDef, request: Request, opts: Upstre
 /**
  * The body of a backend response as a Web stream. Reads are driven by the
  * consumer unless `drain()` is called (the cache then reads the whole body,
- * as the edge does, whatever the client does). A between-bytes stall errors
- * the stream with the NetworkError.
+ * as the edge does, whatever the client does). A reset or a between-bytes
+ * stall errors the stream with the runtime's body-read error.
  */
 export class UpstreamBody {
   readonly stream: ReadableStream<Uint8Array>;
@@ -263,7 +278,7 @@ export class UpstreamBody {
   constructor(res: IncomingMessage, betweenBytesMs: number | undefined, inflight: Inflight) {
     this.#res = res;
     this.#betweenBytesMs = betweenBytesMs;
-    this.#untrack = inflight.add(() => this.#fail(networkError()));
+    this.#untrack = inflight.add(() => this.#fail(bodyReadError('timed-out')));
     res.pause();
     this.stream = new ReadableStream<Uint8Array>(
       {
@@ -271,9 +286,9 @@ export class UpstreamBody {
           this.#controller = controller;
           res.on('data', (chunk: Buffer) => this.#onData(chunk));
           res.on('end', () => this.#onEnd());
-          res.on('error', () => this.#fail(networkError()));
+          res.on('error', () => this.#fail(bodyReadError('ended-early')));
           res.on('close', () => {
-            if (!this.#done) this.#fail(networkError());
+            if (!this.#done) this.#fail(bodyReadError('ended-early'));
           });
         },
         pull: () => {
@@ -303,7 +318,7 @@ export class UpstreamBody {
   #armTimer(): void {
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#betweenBytesMs === undefined || this.#done) return;
-    this.#timer = setTimeout(() => this.#fail(networkError()), this.#betweenBytesMs);
+    this.#timer = setTimeout(() => this.#fail(bodyReadError('timed-out')), this.#betweenBytesMs);
   }
 
   #resume(): void {

@@ -1,5 +1,5 @@
 /** `fastly:backend` — static backends from the manifest, as Viceroy exposes them. */
-import { requestHost, type BackendDef } from '../context.ts';
+import { requestHost, requestHostOrTrap, type BackendDef } from '../context.ts';
 
 const TOKEN = Symbol('local-runtime.backend');
 
@@ -28,8 +28,9 @@ export function defaultBackend(): string | undefined {
 
 export function setDefaultDynamicBackendConfig(_config: unknown): void {}
 
+/** At init time this traps the build, as js-compute's `Backend.exists` host call does. */
 function lookup(name: string): BackendDef | undefined {
-  return requestHost('The Backend builtin').backends.get(name);
+  return requestHostOrTrap(['fastly_backend', 'exists']).backends.get(name);
 }
 
 export class Backend {

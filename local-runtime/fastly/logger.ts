@@ -1,8 +1,10 @@
 /**
  * `fastly:logger` — like Viceroy, any endpoint name is accepted and each
  * line goes to stdout as `<endpoint> :: <line>` (the instance also keeps it).
+ * A Logger may be made at init time; logging then traps the build, as on
+ * js-compute (the endpoint is looked up at the first line).
  */
-import { requestHost } from '../context.ts';
+import { requestHostOrTrap } from '../context.ts';
 
 export class Logger {
   readonly #name: string;
@@ -13,7 +15,7 @@ export class Logger {
   }
 
   log(message: unknown): void {
-    requestHost('The Logger builtin').log(this.#name, String(message));
+    requestHostOrTrap(['fastly_log', 'endpoint_get']).log(this.#name, String(message));
   }
 }
 
