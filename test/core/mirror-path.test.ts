@@ -44,6 +44,12 @@ const TABLE: readonly Row[] = [
   { path: '/foo.bar', key: 'foo.bar.html' },
   { path: '/foo.cy', key: 'foo.cy.html' },
   { path: '/foo.html', key: 'foo.html' },
+  // Go lists .ehtml, .htm and .html for text/html, so the crawler keeps them on a page;
+  // .shtml it drops from that list, and the case must match.
+  { path: '/old/page.htm', key: 'old/page.htm' },
+  { path: '/a.ehtml', key: 'a.ehtml' },
+  { path: '/a.shtml', key: 'a.shtml.html' },
+  { path: '/a.HTM', key: 'a.HTM.html' },
   { path: '/foo.csv/preview', key: 'foo.csv/preview.html' },
   { path: '/foo.', key: 'foo..html' },
   { path: '/...', key: '....html' },
