@@ -143,15 +143,18 @@ function resolveRawPath(path: string, prefix: string): MirrorPathResult {
   const rawPath = cleanRawPath(path);
   const { segments, directory } = resolveDotSegments(rawPath);
 
+  // Go judges the whole path as written, before any dot segment is resolved: a bad
+  // escape anywhere makes url.Parse fail, and one byte it would not keep makes
+  // EscapedPath re-escape every segment.
   let problem: MirrorPathProblem | undefined;
   let detail = '';
-  const fixed = segments.map(fixStrayPercents);
-  if (fixed.some((s, i) => s !== segments[i])) {
+  const wholePath = fixStrayPercents(rawPath);
+  if (wholePath !== rawPath) {
     problem = 'invalid-percent-encoding';
     detail = 'path has a "%" not followed by two hex digits';
   }
-
-  const escaped = goEscapedSegments(fixed);
+  const fixed = segments.map(fixStrayPercents);
+  const escaped = goEscapedSegments(fixed, isGoValidEncoded(wholePath));
   const pathSegments = clampDotSegments(escaped);
   if (directory || pathSegments.length === 0) {
     pathSegments.push('index.html');
@@ -369,11 +372,11 @@ function goEscapeBytes(bytes: readonly number[], slashInName: boolean): string {
 
 /**
  * The crawler's EscapedPath, segment by segment: raw segments when the whole
- * path is validly encoded in Go's sense, else each segment decoded and
- * re-escaped with Go's rules (an encoded slash staying `%2F`).
+ * path as written is validly encoded in Go's sense (`validPath`), else each
+ * segment decoded and re-escaped with Go's rules (an encoded slash staying `%2F`).
  */
-function goEscapedSegments(segments: readonly string[]): string[] {
-  if (isGoValidEncoded(segments.join('/'))) return [...segments];
+function goEscapedSegments(segments: readonly string[], validPath: boolean): string[] {
+  if (validPath) return [...segments];
   return segments.map((s) => goEscapeBytes(percentDecodeToBytes(s), true));
 }
 

@@ -147,6 +147,10 @@ describe('raw path strings that never went through a URL parser', () => {
     ['/\ud800', '%EF%BF%BD.html'],
     // Not validly encoded for Go (space), so re-escaped: %2f stays in the name, uppercased.
     ['/a%2fb c', 'a%2Fb%20c.html'],
+    // Go decides whether to re-escape on the whole path as written: the space in a
+    // segment that .. removes still makes it decode %2E (found by the Go differential).
+    ['/ /../%2E.html', '..html'],
+    ['/%2E%7E', '%2E%7E.html'],
     ['/x?../../y', 'x.html'],
     ['/x#/../../y', 'x.html'],
     ['', 'index.html'],
@@ -159,6 +163,11 @@ describe('raw path strings that never went through a URL parser', () => {
       expect(result.key).toBe(`www.gov.uk/${key}`);
     });
   }
+
+  it('refuses a bad escape anywhere in the path, even in a segment that .. removes, as Go\'s url.Parse does', () => {
+    const result = resolveMirrorPathFromRawPath('/%a/../a');
+    expect(result).toMatchObject({ ok: false, problem: 'invalid-percent-encoding', key: 'www.gov.uk/a.html' });
+  });
 
   it('gives a path string the same answer as the full URL', () => {
     for (const path of ['/a b', '//double//slashes', '/a/../b', '/\\..\\x', '/café?x#y', '/%2e%2e/x']) {
