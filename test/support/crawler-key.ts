@@ -6,8 +6,8 @@
  * built-in table plus the types the crawler registers. Each run is a child
  * process, so nothing the WebAssembly does can touch the test's own process.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,7 +65,7 @@ export function buildCrawlerKey(): CrawlerKeyOracle {
     keys(queries) {
       const lines = queries.map(toLine);
       const missing = [...new Set(lines.filter((line) => !known.has(line)))];
-      if (missing.length > 0) runProgram(wasmPath, missing).forEach((answer, i) => known.set(missing[i]!, answer));
+      if (missing.length > 0) runProgram(dir, wasmPath, missing).forEach((answer, i) => known.set(missing[i]!, answer));
       return lines.map((line) => known.get(line)!);
     },
     dispose() {
@@ -74,16 +74,25 @@ export function buildCrawlerKey(): CrawlerKeyOracle {
   };
 }
 
-/** One run of the program over `lines`. */
-function runProgram(wasmPath: string, lines: readonly string[]): CrawlerKeyAnswer[] {
-  const run = spawnSync(process.execPath, ['--no-warnings', RUN_WASI, wasmPath], {
-    input: lines.join(''),
-    encoding: 'utf8',
-    timeout: 60_000,
-    maxBuffer: 256 * 1024 * 1024,
-  });
+/**
+ * One run of the program over `lines`. Its stdin and stdout are files, not pipes:
+ * WASI reads and writes a pipe without blocking, and Go gives up on EAGAIN.
+ */
+function runProgram(dir: string, wasmPath: string, lines: readonly string[]): CrawlerKeyAnswer[] {
+  const inPath = join(dir, 'queries.txt');
+  const outPath = join(dir, 'keys.txt');
+  writeFileSync(inPath, lines.join(''));
+  const stdin = openSync(inPath, 'r');
+  const stdout = openSync(outPath, 'w');
+  let run: SpawnSyncReturns<string>;
+  try {
+    run = spawnSync(process.execPath, ['--no-warnings', RUN_WASI, wasmPath], { stdio: [stdin, stdout, 'pipe'], encoding: 'utf8', timeout: 60_000 });
+  } finally {
+    closeSync(stdin);
+    closeSync(stdout);
+  }
   if (run.status !== 0) throw new Error(`crawler-key failed (${run.error?.message ?? `exit ${run.status}, signal ${run.signal}`}): ${run.stderr.trim()}`);
-  const answers = run.stdout.split('\n');
+  const answers = readFileSync(outPath, 'utf8').split('\n');
   answers.pop();
   if (answers.length !== lines.length) throw new Error(`crawler-key answered ${answers.length} lines for ${lines.length} queries: ${run.stderr.trim()}`);
   return answers.map(parseLine);

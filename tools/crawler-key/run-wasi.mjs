@@ -2,7 +2,10 @@
 // process's stdin, stdout and stderr, with no directories and no environment,
 // and exits with its exit code:
 //
-//   node --no-warnings tools/crawler-key/run-wasi.mjs crawler-key.wasm < paths.txt
+//   node --no-warnings tools/crawler-key/run-wasi.mjs crawler-key.wasm < paths.txt > keys.txt
+//
+// Use files, not pipes: WASI reads and writes a pipe without blocking, and a Go
+// program stops with EAGAIN ("try again") when the pipe is not ready.
 //
 // With no directories opened, Go's mime package finds no system MIME tables,
 // exactly as in the crawler's image.
