@@ -2,8 +2,10 @@
  * Where a www.gov.uk page lives in the static mirror buckets.
  *
  * The crawler (alphagov/govuk-mirror) saves each page under
- * `<host>/<EscapedPath of the page URL>`, with `index` for a directory and a
- * document extension appended when the last segment has none. Its output is
+ * `<host>/<EscapedPath of the page URL>`, with `index` for a directory and an
+ * extension for the answer's content type appended when the last segment lacks
+ * one that type lists (`.html` for an HTML page, unless it ends in `.htm`,
+ * `.ehtml` or `.html`). Its output is
  * uploaded to S3 and GCS under a directory (the "prefix", `www.gov.uk` by
  * default). This module turns an incoming request URL into
  *
@@ -67,8 +69,9 @@ export const DEFAULT_MIRROR_PREFIX = 'www.gov.uk';
 export const MAX_OBJECT_KEY_BYTES = 1024;
 
 /**
- * Extensions the crawler treats as a document's own (case-sensitive); a last
- * segment without one of these gets `.html` appended.
+ * Extensions the service takes as a document's own (case-sensitive), as the VCL
+ * did; a last segment without one of these, or one of HTML_EXTENSIONS, gets
+ * `.html` appended.
  */
 export const DOCUMENT_EXTENSIONS: ReadonlySet<string> = new Set([
   'atom', 'chm', 'css', 'csv', 'diff', 'doc', 'docx', 'dot', 'dxf', 'eps', 'gif', 'gml', 'html',
@@ -76,6 +79,13 @@ export const DOCUMENT_EXTENSIONS: ReadonlySet<string> = new Set([
   'png', 'ppt', 'pptx', 'ps', 'rdf', 'rtf', 'sch', 'svg', 'txt', 'wsdl', 'xls', 'xlsm', 'xlsx',
   'xlt', 'xml', 'xsd', 'xslt', 'woff', 'woff2', 'zip',
 ]);
+
+/**
+ * The extensions Go's mime package lists for `text/html` and the crawler keeps on
+ * an HTML page's name (it drops `.shtml` from that list), so `/old/page.htm` is
+ * stored as `page.htm`, not `page.htm.html`. Case-sensitive, as the crawler is.
+ */
+export const HTML_EXTENSIONS: ReadonlySet<string> = new Set(['ehtml', 'htm', 'html']);
 
 export type MirrorPathProblem = 'invalid-percent-encoding' | 'key-too-long';
 
@@ -133,22 +143,25 @@ function resolveRawPath(path: string, prefix: string): MirrorPathResult {
   const rawPath = cleanRawPath(path);
   const { segments, directory } = resolveDotSegments(rawPath);
 
+  // Go judges the whole path as written, before any dot segment is resolved: a bad
+  // escape anywhere makes url.Parse fail, and one byte it would not keep makes
+  // EscapedPath re-escape every segment.
   let problem: MirrorPathProblem | undefined;
   let detail = '';
-  const fixed = segments.map(fixStrayPercents);
-  if (fixed.some((s, i) => s !== segments[i])) {
+  const wholePath = fixStrayPercents(rawPath);
+  if (wholePath !== rawPath) {
     problem = 'invalid-percent-encoding';
     detail = 'path has a "%" not followed by two hex digits';
   }
-
-  const escaped = goEscapedSegments(fixed);
+  const fixed = segments.map(fixStrayPercents);
+  const escaped = goEscapedSegments(fixed, isGoValidEncoded(wholePath));
   const pathSegments = clampDotSegments(escaped);
   if (directory || pathSegments.length === 0) {
     pathSegments.push('index.html');
   } else {
     const last = pathSegments.length - 1;
     const name = pathSegments[last] ?? '';
-    if (!hasDocumentExtension(name)) pathSegments[last] = `${name}.html`;
+    if (!hasKeptExtension(name)) pathSegments[last] = `${name}.html`;
   }
 
   const keySegments = [...prefixSegments, ...pathSegments];
@@ -359,17 +372,20 @@ function goEscapeBytes(bytes: readonly number[], slashInName: boolean): string {
 
 /**
  * The crawler's EscapedPath, segment by segment: raw segments when the whole
- * path is validly encoded in Go's sense, else each segment decoded and
- * re-escaped with Go's rules (an encoded slash staying `%2F`).
+ * path as written is validly encoded in Go's sense (`validPath`), else each
+ * segment decoded and re-escaped with Go's rules (an encoded slash staying `%2F`).
  */
-function goEscapedSegments(segments: readonly string[]): string[] {
-  if (isGoValidEncoded(segments.join('/'))) return [...segments];
+function goEscapedSegments(segments: readonly string[], validPath: boolean): string[] {
+  if (validPath) return [...segments];
   return segments.map((s) => goEscapeBytes(percentDecodeToBytes(s), true));
 }
 
-function hasDocumentExtension(segment: string): boolean {
+/** Whether the last segment keeps its name: a document extension, or one the crawler keeps for HTML. */
+function hasKeptExtension(segment: string): boolean {
   const dot = segment.lastIndexOf('.');
-  return dot >= 0 && DOCUMENT_EXTENSIONS.has(segment.slice(dot + 1));
+  if (dot < 0) return false;
+  const extension = segment.slice(dot + 1);
+  return DOCUMENT_EXTENSIONS.has(extension) || HTML_EXTENSIONS.has(extension);
 }
 
 /** Every byte outside RFC 3986 unreserved is percent-encoded (so `%`→`%25`, `+`→`%2B`). */

@@ -44,6 +44,12 @@ const TABLE: readonly Row[] = [
   { path: '/foo.bar', key: 'foo.bar.html' },
   { path: '/foo.cy', key: 'foo.cy.html' },
   { path: '/foo.html', key: 'foo.html' },
+  // Go lists .ehtml, .htm and .html for text/html, so the crawler keeps them on a page;
+  // .shtml it drops from that list, and the case must match.
+  { path: '/old/page.htm', key: 'old/page.htm' },
+  { path: '/a.ehtml', key: 'a.ehtml' },
+  { path: '/a.shtml', key: 'a.shtml.html' },
+  { path: '/a.HTM', key: 'a.HTM.html' },
   { path: '/foo.csv/preview', key: 'foo.csv/preview.html' },
   { path: '/foo.', key: 'foo..html' },
   { path: '/...', key: '....html' },
@@ -141,6 +147,10 @@ describe('raw path strings that never went through a URL parser', () => {
     ['/\ud800', '%EF%BF%BD.html'],
     // Not validly encoded for Go (space), so re-escaped: %2f stays in the name, uppercased.
     ['/a%2fb c', 'a%2Fb%20c.html'],
+    // Go decides whether to re-escape on the whole path as written: the space in a
+    // segment that .. removes still makes it decode %2E (found by the Go differential).
+    ['/ /../%2E.html', '..html'],
+    ['/%2E%7E', '%2E%7E.html'],
     ['/x?../../y', 'x.html'],
     ['/x#/../../y', 'x.html'],
     ['', 'index.html'],
@@ -153,6 +163,11 @@ describe('raw path strings that never went through a URL parser', () => {
       expect(result.key).toBe(`www.gov.uk/${key}`);
     });
   }
+
+  it('refuses a bad escape anywhere in the path, even in a segment that .. removes, as Go\'s url.Parse does', () => {
+    const result = resolveMirrorPathFromRawPath('/%a/../a');
+    expect(result).toMatchObject({ ok: false, problem: 'invalid-percent-encoding', key: 'www.gov.uk/a.html' });
+  });
 
   it('gives a path string the same answer as the full URL', () => {
     for (const path of ['/a b', '//double//slashes', '/a/../b', '/\\..\\x', '/café?x#y', '/%2e%2e/x']) {
@@ -256,47 +271,4 @@ describe('limits and odd input', () => {
         .sort(),
     );
   });
-});
-
-describe('safety properties on random hostile input', () => {
-  const alphabet = [
-    'a', 'Z', '0', '.', '..', '/', '//', '\\', '%', '%2e', '%2E', '%2f', '%2F', '%5c', '%25', '%00', '%ff', '%zz',
-    ' ', '+', '?', '#', '|', '^', '~', '!', "'", '(', ')', '*', ';', ':', '@', '[', ']', '"', '<', '>', '`', '{', '}',
-    'é', '😀', '\ud800', '\t', '\n', '\u0000', '\u007f', '.pdf', '.PDF', '.html', '.%2e', '%2e.',
-  ];
-  let seed = 0x5eed;
-  const random = (): number => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return seed / 0x100000000;
-  };
-  const randomPath = (): string => {
-    let path = random() < 0.8 ? '/' : '';
-    const length = 1 + Math.floor(random() * 12);
-    for (let i = 0; i < length; i++) path += alphabet[Math.floor(random() * alphabet.length)];
-    return path;
-  };
-  const unreservedOrPct = /^[A-Za-z0-9\-._~%]*$/;
-
-  for (const prefix of ['www.gov.uk', '', 'mirror/www.gov.uk']) {
-    it(`keeps every key inside ${JSON.stringify(prefix)} and the request path faithful to it`, () => {
-      const head = prefix === '' ? '' : `${prefix}/`;
-      const prefixDepth = prefix === '' ? 0 : prefix.split('/').length;
-      for (let n = 0; n < 3000; n++) {
-        const path = randomPath();
-        for (const result of [resolveMirrorPath(`${ORIGIN}${path}`, prefix), resolveMirrorPath(path, prefix), resolveMirrorPathFromRawPath(path, prefix)]) {
-          const { key, requestPath } = result;
-          expect(key.startsWith(head)).toBe(true);
-          expect(key).toMatch(/^[\x21-\x7e]+$/); // printable ASCII, no spaces or controls
-          const segments = key.split('/');
-          expect(segments.length).toBeGreaterThan(prefixDepth);
-          for (const segment of segments) expect(['', '.', '..']).not.toContain(segment);
-          expect(requestPath.startsWith(`/${head}`)).toBe(true);
-          const requestSegments = requestPath.slice(1).split('/');
-          for (const segment of requestSegments) expect(segment).toMatch(unreservedOrPct);
-          // The bucket decodes once and must get exactly the key.
-          expect(requestSegments.map(decodeURIComponent).join('/')).toBe(key);
-        }
-      }
-    });
-  }
 });

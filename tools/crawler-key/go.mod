@@ -1,0 +1,3 @@
+module govuk-failover/tools/crawler-key
+
+go 1.21
