@@ -13,7 +13,7 @@ import { BACKEND_ORDER, type BackendName, isMirror } from '../../src/core/backen
 import { type Config, DEFAULT_CONFIG, type OverrideMode } from '../../src/core/config.ts';
 import type { LogRecord } from '../../src/core/diagnostics.ts';
 import { normalizeMirrorPrefix } from '../../src/core/mirror-path.ts';
-import { ALLOWED_METHODS, checkRequest, MAX_URL_BYTES } from '../../src/core/request-checks.ts';
+import { ALLOWED_METHODS, checkRequest, MAX_HEADER_BYTES, MAX_URL_BYTES } from '../../src/core/request-checks.ts';
 import { serve } from '../../src/core/service.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { pagePath } from '../support/path-arbitraries.ts';
@@ -31,6 +31,8 @@ interface Input {
   readonly prefix: string;
   readonly host: string | null;
   readonly answers: Readonly<Record<BackendName, Answer>>;
+  /** Bytes of padding in a big cookie, around the header limit. */
+  readonly cookieBytes: number;
 }
 
 /** A header value the platform accepts: Latin-1, no NUL, CR or LF. */
@@ -66,11 +68,20 @@ const input: fc.Arbitrary<Input> = fc.record({
   prefix: fc.constantFrom('www.gov.uk', 'mirror/www.gov.uk', '', 'my mirror'),
   host: fc.constantFrom(null, 'bucket.example', 'govuk-test-mirror.storage.googleapis.com'),
   answers: fc.record({ origin: answer, mirrorS3: answer, mirrorS3Replica: answer, mirrorGCS: answer }),
+  cookieBytes: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: MAX_HEADER_BYTES - 200, max: MAX_HEADER_BYTES + 200 }) }),
 });
 
+/** Header bytes as the README counts them: `name: value` and CR LF per header. */
+function headerBytes(headers: Headers): number {
+  let total = 0;
+  for (const [name, value] of headers) total += name.length + value.length + 4;
+  return total;
+}
+
 /** The README's refusals, in the order they are checked, stated from the request as the platform hands it over. */
-function expectedRefusal(request: Request, i: Input): { status: 400 | 403 | 414 | 501; says: RegExp } | undefined {
-  if (new TextEncoder().encode(request.url).length > MAX_URL_BYTES) return { status: 414, says: /the limit is 8192 bytes/ };
+function expectedRefusal(request: Request, i: Input): { status: 400 | 403 | 414 | 431 | 501; says: RegExp } | undefined {
+  if (new TextEncoder().encode(request.url).length > MAX_URL_BYTES) return { status: 414, says: new RegExp(`the limit is ${MAX_URL_BYTES} bytes`) };
+  if (headerBytes(request.headers) > MAX_HEADER_BYTES) return { status: 431, says: new RegExp(`request headers are \\d+ bytes long in all; the limit is ${MAX_HEADER_BYTES} bytes`) };
   if (!(ALLOWED_METHODS as readonly string[]).includes(request.method)) return { status: 501, says: /Allowed: GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH\./ };
   const path = new URL(request.url).pathname;
   if (/[\x00-\x1f\x7f]|%[01][0-9a-f]|%7f/i.test(path)) return { status: 400, says: /control character/ };
@@ -121,7 +132,7 @@ describe('serve() on fuzzed input', () => {
         const headers = new Headers();
         if (i.override !== undefined) headers.set('Backend-Override', i.override);
         if (i.token !== undefined) headers.set('Backend-Override-Token', i.token);
-        headers.set('Cookie', 'session=secret');
+        headers.set('Cookie', i.cookieBytes > 0 ? `session=secret; pad=${'p'.repeat(i.cookieBytes)}` : 'session=secret');
         const request = new Request(i.url, { method: i.method, headers });
         const refusal = expectedRefusal(request, i);
 
@@ -149,7 +160,7 @@ describe('serve() on fuzzed input', () => {
 
         // Good input is never refused: a backend answered, or the 503 page or override failure says why not.
         expect(sent.length).toBeGreaterThan(0);
-        expect([400, 403, 414, 501].includes(response.status) && response.headers.get('Fastly-Backend-Name') === 'error').toBe(false);
+        expect([400, 403, 414, 431, 501].includes(response.status) && response.headers.get('Fastly-Backend-Name') === 'error').toBe(false);
         const served = response.headers.get('Fastly-Backend-Name');
         if (served === 'error') expect([502, 503, 504]).toContain(response.status);
 

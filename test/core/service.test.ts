@@ -225,7 +225,8 @@ describe('serve: Backend-Override', () => {
 describe('serve: bad input', () => {
   it.each<[string, string, RequestInit, number, string]>([
     ['an unknown method', 'https://www.gov.uk/', { method: 'PROPFIND' }, 501, 'Allowed: GET, HEAD'],
-    ['a URL over 8 KiB', `https://www.gov.uk/${'a'.repeat(9000)}`, {}, 414, 'the limit is 8192 bytes'],
+    ['a URL over 8,000 bytes', `https://www.gov.uk/${'a'.repeat(9000)}`, {}, 414, 'the limit is 8000 bytes'],
+    ['headers over 32 KiB in all', 'https://www.gov.uk/', { headers: { Cookie: `c=${'a'.repeat(33 * 1024)}` } }, 431, 'the limit is 32768 bytes'],
     ['an encoded NUL in the path', 'https://www.gov.uk/a%00b', {}, 400, 'U+0000'],
     ['an encoded CRLF in the path', 'https://www.gov.uk/a%0d%0aX:y', {}, 400, 'U+000D'],
   ])('answers %s with a plain reason', async (_name, url, init, status, text) => {
