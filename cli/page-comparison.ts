@@ -70,6 +70,11 @@ export function compareCopy(reference: Reference & { ok: true }, mirror: MirrorN
   const answer = result as Answer;
   if (answer.status !== 200) return { state: 'error', status: answer.status, reason: said(answer, mirror) };
   if (!answer.complete) return { state: 'error', status: 200, reason: tooLarge(answer) };
+  return compareBodies(reference, answer, pageUrl);
+}
+
+/** A 200 answer's body against origin's: same or drifted, by visible text, bytes or redirect target. */
+export function compareBodies(reference: Reference & { ok: true }, answer: Answer, pageUrl: URL): PageOutcome & { state: 'same' | 'drifted' } {
   switch (reference.by) {
     case 'visible text': {
       const difference = firstDifference(reference.words, visibleWords(answer.body.toString('utf8')));
