@@ -65,7 +65,7 @@ class UsageError extends Error {}
 /** The service on SERVICE_PORT, in the chosen engine. */
 async function startService(engine: EngineName, build: boolean): Promise<{ url: string; describe: string; close(): Promise<void> }> {
   if (engine === 'local-runtime') {
-    const runtime = await startService(engine, build);
+    const runtime = await startLocalRuntime({ manifestPath: 'fastly.toml', port: SERVICE_PORT });
     return { url: runtime.url, describe: 'from src/, in the local runtime', close: () => runtime.close() };
   }
   const viceroy = locateViceroy();
