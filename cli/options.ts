@@ -69,7 +69,7 @@ function parseCheck(args: string[]): Command {
 }
 
 const MANY_REQUESTS = {
-  concurrency: { type: 'string', default: String(DEFAULT_CONCURRENCY) },
+  concurrency: { type: 'string' },
   limit: { type: 'string' },
 } as const;
 
@@ -106,7 +106,9 @@ function parseFreshness(args: string[]): Command {
   if (values.marker === undefined) {
     return { name: 'lag', sampleSize: count('--limit', values.limit ?? String(DEFAULT_SAMPLE_SIZE), MAX_PAGES), maxAgeMs, ...requests(values) };
   }
-  if (values.limit !== undefined) throw new UsageError('--limit sets the sitemap sample, which --marker does not use; give one or the other.');
+  for (const option of ['limit', 'concurrency'] as const) {
+    if (values[option] !== undefined) throw new UsageError(`--${option} is for the sitemap sample, which --marker does not use; give one or the other.`);
+  }
   if (!values.marker.startsWith('/') || values.marker.startsWith('//')) {
     throw new UsageError(`--marker ${JSON.stringify(values.marker)} must be a path on the site, such as ${DEFAULT_MARKER_PATH}.`);
   }
@@ -120,11 +122,11 @@ function parseFreshness(args: string[]): Command {
   };
 }
 
-function requests(values: { service?: string; timeout: string; concurrency: string; json: boolean }): Requests {
+function requests(values: { service?: string; timeout: string; concurrency?: string; json: boolean }): Requests {
   return {
     service: parseService(values.service ?? DEFAULT_SERVICE),
     timeoutMs: duration('--timeout', values.timeout),
-    concurrency: count('--concurrency', values.concurrency, MAX_CONCURRENCY),
+    concurrency: count('--concurrency', values.concurrency ?? String(DEFAULT_CONCURRENCY), MAX_CONCURRENCY),
     json: values.json,
   };
 }
