@@ -6,6 +6,7 @@ import { renderTable } from './table.ts';
 const HEADER = ['override', 'status', 'ttfb', 'bytes', 'age', 'last-modified', 'sha256', 'vs origin', 'Fastly-Backend-Name', 'Fastly-Failover', 'Fastly-Restarts'];
 
 export function checkText(report: CheckReport): string {
+  const originSha256 = report.rows.find((r) => r.override === 'origin')?.sha256 ?? null;
   const rows = report.rows.map((r) => [
     requestLabel(r.override),
     r.status === null ? `no answer (${r.failure?.kind ?? 'error'})` : String(r.status),
@@ -14,7 +15,7 @@ export function checkText(report: CheckReport): string {
     r.age === null ? NONE : `${r.age}s`,
     formatHttpDate(r.lastModified),
     r.sha256 === null ? NONE : r.sha256.slice(0, 12),
-    comparison(r),
+    comparison(r, originSha256),
     r.backendName ?? NONE,
     r.failover ? '1' : NONE,
     r.restarts ?? NONE,
@@ -33,10 +34,12 @@ export function checkText(report: CheckReport): string {
   ].join('\n');
 }
 
-function comparison(row: CheckRow): string {
+/** `same` (byte for byte), `same text` (the bytes differ, not what a reader sees), or `differs`. */
+function comparison(row: CheckRow, originSha256: string | null): string {
   if (row.override === 'origin' && row.sameAsOrigin !== null) return '(reference)';
   if (row.sameAsOrigin === null) return NONE;
-  return row.sameAsOrigin ? 'same' : 'differs';
+  if (!row.sameAsOrigin) return 'differs';
+  return row.comparedBy === 'visible text' && row.sha256 !== originSha256 ? 'same text' : 'same';
 }
 
 export function checkJson(report: CheckReport): string {

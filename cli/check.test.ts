@@ -69,6 +69,26 @@ describe('check', () => {
     expect(report.rows.find((r) => r.override === 'mirrorS3')?.sameAsOrigin).toBe(false);
   });
 
+  it('HTML is compared by its visible text: a copy differing only in nonce and asset URL is "same text", with its own digest', async () => {
+    const live = '<html><head><script nonce="LIVE">x()</script><link href="/a-111.css"></head><body><h1>Benefits</h1></body></html>';
+    await world.stubs.origin.setBehaviour({ kind: 'echo', body: live });
+    try {
+      await mirrorPage('/nonce', MIRRORS, '<html><head><script nonce="CRAWL">x()</script><link href="/a-222.css"></head><body><h1>Benefits</h1></body></html>');
+      await world.buckets.mirrorGCS.write('www.gov.uk/nonce.html', live);
+      const run = await runCli(['check', '/nonce', '--service', world.service]);
+      const { report } = await checkJson('/nonce');
+
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^mirrorS3\s+200\s.*\s([0-9a-f]{12})\s+same text\s+mirrorS3\s/m);
+      expect(run.stdout).toMatch(/^mirrorGCS\s+200\s.*\s[0-9a-f]{12}\s+same\s+mirrorGCS\s/m);
+      const mirrorS3 = report.rows.find((r) => r.override === 'mirrorS3');
+      expect(mirrorS3).toMatchObject({ sameAsOrigin: true, comparedBy: 'visible text' });
+      expect(mirrorS3?.sha256).not.toBe(report.rows.find((r) => r.override === 'origin')?.sha256);
+    } finally {
+      await world.stubs.origin.setBehaviour({ kind: 'echo', body: PAGE });
+    }
+  });
+
   it('missing from one mirror: exit 0, and the mirror is named with the bucket error', async () => {
     await mirrorPage('/missing-one', ['mirrorS3', 'mirrorGCS']);
     const run = await runCli(['check', '/missing-one', '--service', world.service]);

@@ -7,8 +7,10 @@ import { BACKEND_ORDER, type BackendName, isMirror, type MirrorName, MIRRORS } f
 import { BACKEND_NAME_HEADER, FAILOVER_HEADER, RESTARTS_HEADER, SERVER_TIMING_HEADER } from '../src/core/diagnostics.ts';
 import { resolveMirrorPath } from '../src/core/mirror-path.ts';
 import { OVERRIDE_IGNORED_HEADER } from '../src/core/override.ts';
+import { COMPARED_BODY_BYTES } from './compare-pages.ts';
 import { errorBodyMessage } from './error-body.ts';
 import type { Failure } from './failure.ts';
+import { type ComparedBy, compareBodies, type Reference, referenceFrom } from './page-comparison.ts';
 import { probe, type ProbeResult } from './probe.ts';
 import type { Progress } from './progress.ts';
 import type { Target } from './target.ts';
@@ -22,8 +24,10 @@ export interface CheckRow {
   readonly age: string | null;
   readonly lastModified: string | null;
   readonly sha256: string | null;
-  /** Whether the body is byte for byte origin's; null unless both are 200s. */
+  /** Whether the copy is origin's (HTML by its visible text, else byte for byte); null unless both are 200s. */
   readonly sameAsOrigin: boolean | null;
+  /** How sameAsOrigin was judged; null when it was not. */
+  readonly comparedBy: ComparedBy | null;
   readonly backendName: string | null;
   readonly failover: boolean;
   readonly restarts: string | null;
@@ -64,27 +68,28 @@ export function requestLabel(override: BackendName | null): string {
 export async function runCheck(target: Target, options: CheckOptions, progress: Progress): Promise<CheckReport> {
   const results = await Promise.all(
     CHECK_REQUESTS.map(async (override) => {
-      const result = await probe({ url: target.url, override: override ?? undefined, timeoutMs: options.timeoutMs, overrideToken: options.overrideToken });
+      const result = await probe({ url: target.url, override: override ?? undefined, timeoutMs: options.timeoutMs, overrideToken: options.overrideToken, keepBytes: COMPARED_BODY_BYTES });
       progress.finished(requestLabel(override), result.ok ? `${result.status} in ${Math.round(result.ttfbMs)} ms` : `no answer (${result.failure.kind})`);
       return { override, result };
     }),
   );
   progress.end();
   const originResult = results.find((r) => r.override === 'origin')?.result;
-  const originDigest = originResult?.ok && originResult.status === 200 ? originResult.sha256 : undefined;
-  const rows = results.map(({ override, result }) => toRow(override, result, originDigest));
+  const reference = originResult?.ok && originResult.status === 200 ? referenceFrom(originResult, target.url) : undefined;
+  const rows = results.map(({ override, result }) => toRow(override, result, reference?.ok ? reference : undefined, target.url));
   return judge(target.url.href, resolveMirrorPath(target.url).key, rows);
 }
 
-function toRow(override: BackendName | null, result: ProbeResult, originDigest: string | undefined): CheckRow {
+function toRow(override: BackendName | null, result: ProbeResult, reference: (Reference & { ok: true }) | undefined, url: URL): CheckRow {
   if (!result.ok) {
     return {
-      override, status: null, ttfbMs: null, bytes: null, age: null, lastModified: null, sha256: null, sameAsOrigin: null,
+      override, status: null, ttfbMs: null, bytes: null, age: null, lastModified: null, sha256: null, sameAsOrigin: null, comparedBy: null,
       backendName: null, failover: false, restarts: null, serverTiming: null, overrideIgnored: null,
       note: result.failure.message, failure: result.failure,
     };
   }
   const h = result.headers;
+  const compared = reference !== undefined && result.status === 200 && result.complete ? compareBodies(reference, result, url) : undefined;
   return {
     override,
     status: result.status,
@@ -93,7 +98,8 @@ function toRow(override: BackendName | null, result: ProbeResult, originDigest: 
     age: h.get('Age'),
     lastModified: h.get('Last-Modified'),
     sha256: result.sha256,
-    sameAsOrigin: originDigest !== undefined && result.status === 200 ? result.sha256 === originDigest : null,
+    sameAsOrigin: compared === undefined ? null : compared.state === 'same',
+    comparedBy: compared?.by ?? null,
     backendName: h.get(BACKEND_NAME_HEADER),
     failover: h.get(FAILOVER_HEADER) === '1',
     restarts: h.get(RESTARTS_HEADER),

@@ -5,8 +5,8 @@ import { runCli, startWorld, type World } from './test-world.ts';
 
 describe('usage errors: exit 2, the reason, then the usage', () => {
   it.each([
-    [[], 'no command given: use check or freshness.'],
-    [['status'], 'unknown command "status": use check or freshness.'],
+    [[], 'no command given: use check, drift or freshness.'],
+    [['status'], 'unknown command "status": use check, drift or freshness.'],
     [['check'], 'check needs exactly one page, as a path (/browse/benefits) or a URL (https://www.gov.uk/browse/benefits); got 0.'],
     [['check', 'browse/benefits'], '"browse/benefits" is neither a path nor a URL: give a path starting with / (such as /browse/benefits)'],
     [['check', 'https://www.gov.uk:99999/x'], '"https://www.gov.uk:99999/x" is not a valid URL.'],
@@ -16,8 +16,19 @@ describe('usage errors: exit 2, the reason, then the usage', () => {
     [['check', '/x', '--timeout', '20'], '--timeout "20" is not a duration: give a number and a unit (ms, s, m, h, d), such as 20s or 24h.'],
     [['check', '/x', '--verbose'], "Unknown option '--verbose'"],
     [['freshness', '--max-age', 'a day'], '--max-age "a day" is not a duration'],
-    [['freshness', '/x'], 'freshness takes no page; got "/x". Use --marker to read another object.'],
+    [['freshness', '/x'], 'freshness takes no page; got "/x". Use --marker to read a sync marker object.'],
     [['freshness', '--marker', 'sync.json'], '--marker "sync.json" must be a path on the site, such as /mirror-last-sync.json.'],
+    [['freshness', '--marker', '/m.json', '--limit', '5'], '--limit is for the sitemap sample, which --marker does not use; give one or the other.'],
+    [['freshness', '--marker', '/m.json', '--concurrency', '2'], '--concurrency is for the sitemap sample, which --marker does not use; give one or the other.'],
+    [['freshness', '--limit', '0'], '--limit "0" must be a whole number from 1 to 100000.'],
+    [['drift'], 'drift needs pages: --sitemap (the most recently changed pages), --pages FILE (one path a line), or paths such as /browse/benefits.'],
+    [['drift', '--sitemap', '/x'], 'drift takes pages from one place only; got --sitemap and paths.'],
+    [['drift', '/x', '--limit', '3'], '--limit applies to --sitemap only (the number of most recently changed pages).'],
+    [['drift', '--sitemap', '--limit', 'all'], '--limit "all" must be a whole number from 1 to 100000.'],
+    [['drift', '/x', '--concurrency', '65'], '--concurrency "65" must be a whole number from 1 to 64.'],
+    [['drift', 'browse/benefits'], '"browse/benefits" is not a page: it is neither a path starting with / nor an http(s) URL.'],
+    [['drift', '--pages', '/nonexistent/pages.txt'], '--pages "/nonexistent/pages.txt" cannot be read (ENOENT): give a text file with one path a line.'],
+    [['drift', '/x', '--service', 'localhost:7676'], '--service "localhost:7676" must be an http:// or https:// URL.'],
   ])('%j', async (argv, message) => {
     const run = await runCli(argv);
     expect(run.code).toBe(2);
@@ -69,8 +80,23 @@ describe('no answer: exit 1 with one clear error', () => {
     expect(run.stderr).toMatch(/govuk-failover: the TLS connection to 127\.0\.0\.1:\d+ failed \(ERR_SSL_\w+: .*\)\. Check the scheme/);
   });
 
-  it('freshness with an unreachable service: every mirror unreadable, exit 1', async () => {
-    const run = await runCli(['freshness', '--service', refusing.url]);
+  it('drift and freshness with an unreachable service: the same one line, exit 1', async () => {
+    for (const argv of [['drift', '/x', '/y'], ['drift', '--sitemap'], ['freshness']]) {
+      const run = await runCli([...argv, '--service', refusing.url]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(`govuk-failover: cannot connect to 127.0.0.1:${refusing.port} (ECONNREFUSED). Check the --service URL, that the service is running, and your network.\n`);
+    }
+  });
+
+  it('drift against a service that does not answer in time', async () => {
+    const run = await runCli(['drift', '/x', '--service', hanging.url, '--timeout', '300ms']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`govuk-failover: no answer from 127.0.0.1:${hanging.port} within 300 ms (--timeout). The service or the backend behind it is slow or stuck: try again, or allow longer with --timeout.\n`);
+  });
+
+  it('freshness --marker with an unreachable service: every mirror unreadable, exit 1', async () => {
+    const run = await runCli(['freshness', '--marker', '/mirror-last-sync.json', '--service', refusing.url]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('PROBLEM: sync marker unreadable on mirrorS3, mirrorS3Replica, mirrorGCS.');
     expect(run.stdout).toContain(`  - mirrorS3: no answer: cannot connect to 127.0.0.1:${refusing.port} (ECONNREFUSED).`);

@@ -1,4 +1,4 @@
-/** `freshness` against the real service in the local runtime, reading the sync marker from stub buckets. */
+/** `freshness --marker` against the real service in the local runtime, reading the sync marker from stub buckets. */
 import { utimes } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MIRRORS } from '../src/core/backends.ts';
@@ -21,11 +21,11 @@ beforeEach(async () => {
 });
 
 async function freshness(...args: string[]) {
-  const run = await runCli(['freshness', '--service', world.service, ...args], { now: NOW });
+  const run = await runCli(['freshness', '--service', world.service, ...(args.includes('--marker') ? [] : ['--marker', '/mirror-last-sync.json']), ...args], { now: NOW });
   return { ...run, report: args.includes('--json') ? (JSON.parse(run.stdout) as FreshnessReport) : undefined };
 }
 
-describe('freshness', () => {
+describe('freshness --marker', () => {
   it('every mirror synced recently: exit 0, with each age', async () => {
     const run = await freshness();
 

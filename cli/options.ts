@@ -1,17 +1,41 @@
 /** The command line, parsed into what each command needs; anything wrong is a UsageError. */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseDuration } from './duration.ts';
+import { parsePageArguments, parsePagesFile } from './page-list.ts';
 import { DEFAULT_MARKER_PATH } from './sync-marker.ts';
 import { DEFAULT_SERVICE, parseService, parseTarget, type Target } from './target.ts';
 import { UsageError } from './usage.ts';
 
 export const DEFAULT_TIMEOUT = '20s';
 export const DEFAULT_MAX_AGE = '24h';
+/** drift --sitemap: how many of the most recently changed pages. */
+export const DEFAULT_DRIFT_LIMIT = 200;
+/** freshness without --marker: how many sitemap pages to sample. */
+export const DEFAULT_SAMPLE_SIZE = 50;
+export const DEFAULT_CONCURRENCY = 8;
+export const MAX_CONCURRENCY = 64;
+export const MAX_PAGES = 100_000;
+
+/** Where drift's pages come from. */
+export type PageSource =
+  | { readonly kind: 'sitemap'; readonly limit: number }
+  | { readonly kind: 'file'; readonly file: string; readonly paths: readonly string[] }
+  | { readonly kind: 'arguments'; readonly paths: readonly string[] };
+
+interface Requests {
+  readonly service: URL;
+  readonly timeoutMs: number;
+  readonly concurrency: number;
+  readonly json: boolean;
+}
 
 export type Command =
   | { readonly name: 'help' }
   | { readonly name: 'check'; readonly target: Target; readonly timeoutMs: number; readonly json: boolean }
-  | { readonly name: 'freshness'; readonly url: URL; readonly maxAgeMs: number; readonly timeoutMs: number; readonly json: boolean };
+  | ({ readonly name: 'drift'; readonly source: PageSource } & Requests)
+  | { readonly name: 'freshness'; readonly url: URL; readonly maxAgeMs: number; readonly timeoutMs: number; readonly json: boolean }
+  | ({ readonly name: 'lag'; readonly sampleSize: number; readonly maxAgeMs: number } & Requests);
 
 const COMMON = {
   service: { type: 'string' },
@@ -22,11 +46,12 @@ const COMMON = {
 
 export function parseCommand(argv: readonly string[]): Command {
   const [name, ...rest] = argv;
-  if (name === undefined) throw new UsageError('no command given: use check or freshness.');
+  if (name === undefined) throw new UsageError('no command given: use check, drift or freshness.');
   if (name === '-h' || name === '--help' || name === 'help') return { name: 'help' };
   if (name === 'check') return parseCheck(rest);
+  if (name === 'drift') return parseDrift(rest);
   if (name === 'freshness') return parseFreshness(rest);
-  throw new UsageError(`unknown command ${JSON.stringify(name)}: use check or freshness.`);
+  throw new UsageError(`unknown command ${JSON.stringify(name)}: use check, drift or freshness.`);
 }
 
 function parseCheck(args: string[]): Command {
@@ -43,14 +68,47 @@ function parseCheck(args: string[]): Command {
   };
 }
 
+const MANY_REQUESTS = {
+  concurrency: { type: 'string' },
+  limit: { type: 'string' },
+} as const;
+
+function parseDrift(args: string[]): Command {
+  const { values, positionals } = parse(args, { ...COMMON, ...MANY_REQUESTS, pages: { type: 'string' }, sitemap: { type: 'boolean', default: false } });
+  if (values.help) return { name: 'help' };
+  const given = [values.sitemap && '--sitemap', values.pages !== undefined && '--pages', positionals.length > 0 && 'paths'].filter(Boolean);
+  if (given.length !== 1) {
+    throw new UsageError(
+      given.length === 0
+        ? 'drift needs pages: --sitemap (the most recently changed pages), --pages FILE (one path a line), or paths such as /browse/benefits.'
+        : `drift takes pages from one place only; got ${given.join(' and ')}.`,
+    );
+  }
+  if (values.limit !== undefined && !values.sitemap) throw new UsageError('--limit applies to --sitemap only (the number of most recently changed pages).');
+  let source: PageSource;
+  if (values.sitemap) source = { kind: 'sitemap', limit: count('--limit', values.limit ?? String(DEFAULT_DRIFT_LIMIT), MAX_PAGES) };
+  else if (values.pages !== undefined) source = { kind: 'file', file: values.pages, paths: pagesFile(values.pages) };
+  else source = { kind: 'arguments', paths: parsePageArguments(positionals) };
+  if (source.kind !== 'sitemap' && source.paths.length > MAX_PAGES) throw new UsageError(`at most ${MAX_PAGES} pages at a time; got ${source.paths.length}.`);
+  return { name: 'drift', source, ...requests(values) };
+}
+
 function parseFreshness(args: string[]): Command {
   const { values, positionals } = parse(args, {
     ...COMMON,
+    ...MANY_REQUESTS,
     'max-age': { type: 'string', default: DEFAULT_MAX_AGE },
-    marker: { type: 'string', default: DEFAULT_MARKER_PATH },
+    marker: { type: 'string' },
   });
   if (values.help) return { name: 'help' };
-  if (positionals.length > 0) throw new UsageError(`freshness takes no page; got ${JSON.stringify(positionals[0])}. Use --marker to read another object.`);
+  if (positionals.length > 0) throw new UsageError(`freshness takes no page; got ${JSON.stringify(positionals[0])}. Use --marker to read a sync marker object.`);
+  const maxAgeMs = duration('--max-age', values['max-age']);
+  if (values.marker === undefined) {
+    return { name: 'lag', sampleSize: count('--limit', values.limit ?? String(DEFAULT_SAMPLE_SIZE), MAX_PAGES), maxAgeMs, ...requests(values) };
+  }
+  for (const option of ['limit', 'concurrency'] as const) {
+    if (values[option] !== undefined) throw new UsageError(`--${option} is for the sitemap sample, which --marker does not use; give one or the other.`);
+  }
   if (!values.marker.startsWith('/') || values.marker.startsWith('//')) {
     throw new UsageError(`--marker ${JSON.stringify(values.marker)} must be a path on the site, such as ${DEFAULT_MARKER_PATH}.`);
   }
@@ -58,10 +116,36 @@ function parseFreshness(args: string[]): Command {
   return {
     name: 'freshness',
     url: new URL(values.marker, service),
-    maxAgeMs: duration('--max-age', values['max-age']),
+    maxAgeMs,
     timeoutMs: duration('--timeout', values.timeout),
     json: values.json,
   };
+}
+
+function requests(values: { service?: string; timeout: string; concurrency?: string; json: boolean }): Requests {
+  return {
+    service: parseService(values.service ?? DEFAULT_SERVICE),
+    timeoutMs: duration('--timeout', values.timeout),
+    concurrency: count('--concurrency', values.concurrency ?? String(DEFAULT_CONCURRENCY), MAX_CONCURRENCY),
+    json: values.json,
+  };
+}
+
+function pagesFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--pages ${JSON.stringify(file)} cannot be read (${code ?? (error as Error).message}): give a text file with one path a line.`);
+  }
+  return parsePagesFile(text, file);
+}
+
+function count(option: string, text: string, max: number): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`${option} ${JSON.stringify(text)} must be a whole number from 1 to ${max}.`);
+  return n;
 }
 
 type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];

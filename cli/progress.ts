@@ -50,3 +50,28 @@ function plainLines(out: ProgressOutput, what: string, total: number): Progress 
     end() {},
   };
 }
+
+const BAR_WIDTH = 30;
+
+/**
+ * For long runs (`drift`): a bar redrawn in place on a terminal, and nothing
+ * at all when stderr is not a terminal (pipes, cron, CI, `--json`).
+ */
+export function startProgressBar(out: ProgressOutput, what: string, total: number): Progress {
+  if (!out.isTTY) return { finished() {}, end() {} };
+  let done = 0;
+  const draw = () => {
+    const filled = total === 0 ? BAR_WIDTH : Math.floor((done / total) * BAR_WIDTH);
+    out.write(`\r\x1b[K${what} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${done}/${total}`);
+  };
+  draw();
+  return {
+    finished() {
+      done++;
+      draw();
+    },
+    end() {
+      out.write('\r\x1b[K');
+    },
+  };
+}

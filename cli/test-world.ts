@@ -88,20 +88,42 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   }
 }
 
+/** One page of a site that origin serves: HTML unless another Content-Type is given. */
+export interface SitePage {
+  readonly body: string;
+  readonly type?: string;
+  readonly status?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Origin as a site: each path its own page, any other path a 404. */
+export function site(pages: Readonly<Record<string, SitePage | string>>): Behaviour {
+  const paths = Object.fromEntries(
+    Object.entries(pages).map(([path, page]) => {
+      const { body, type = 'text/html; charset=utf-8', status, headers } = typeof page === 'string' ? { body: page } : page;
+      return [path, { kind: 'echo', body, status, headers: { 'Content-Type': type, ...headers } } satisfies Behaviour];
+    }),
+  );
+  return { kind: 'by-path', paths, otherwise: { kind: 'status', status: 404 } };
+}
+
 export interface CliRun {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-/** Runs the CLI in this process, as `govuk-failover <argv>` with stderr piped (plain progress lines). */
-export async function runCli(argv: readonly string[], options: { now?: Date; env?: Record<string, string> } = {}): Promise<CliRun> {
+/**
+ * Runs the CLI in this process, as `govuk-failover <argv>`, with stderr piped
+ * (plain progress lines) unless `tty` says stderr is a terminal.
+ */
+export async function runCli(argv: readonly string[], options: { now?: Date; env?: Record<string, string>; tty?: boolean } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
     stdout: (text) => void (stdout += text),
     stderr: (text) => void (stderr += text),
-    stderrIsTTY: false,
+    stderrIsTTY: options.tty ?? false,
     env: options.env ?? {},
     now: () => options.now ?? new Date(),
   });

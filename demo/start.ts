@@ -1,10 +1,11 @@
 /**
  * `npm start`: the whole service on this machine, no account and no network.
- * Starts a demo origin and the three mirrors on the loopback ports that
- * fastly.toml names (the mirrors serve demo/mirror/, a sample of the
- * crawler's layout), then the service on 127.0.0.1:7676: from src/ in the
- * local runtime, or, with `-- --engine viceroy`, bin/main.wasm in Viceroy.
- * The origin can be switched between healthy, 503, refusing and hung.
+ * Starts a demo origin (the live site: demo/mirror/'s pages and a sitemap,
+ * see demo-world.ts) and the three mirrors (each a copy of demo/mirror/, a
+ * sample of the crawler's layout, with its own differences) on the loopback
+ * ports that fastly.toml names, then the service on 127.0.0.1:7676: from src/
+ * in the local runtime, or, with `-- --engine viceroy`, bin/main.wasm in
+ * Viceroy. The origin can be switched between healthy, 503, refusing and hung.
  */
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -13,25 +14,26 @@ import { emitKeypressEvents } from 'node:readline';
 import { startLocalRuntime } from '../local-runtime/index.ts';
 import { locateViceroy } from '../viceroy/locate.ts';
 import { startViceroy } from '../viceroy/server.ts';
-import { type Behaviour, startStubBackend, type StubBackend } from '../stubs/index.ts';
-import { BACKEND_ORDER, type BackendName } from '../src/core/backends.ts';
+import { type Behaviour, type BucketDir, makeBucketDir, startStubBackend, type StubBackend } from '../stubs/index.ts';
+import { MIRRORS } from '../src/core/backends.ts';
+import { liveSite, mirrorBehaviour, mirrorFiles, readTree } from './demo-world.ts';
 import { manifestPorts } from './manifest-ports.ts';
 
 const SERVICE_PORT = Number(process.env.PORT ?? 7676);
 const CONTROL_PORT = Number(process.env.CONTROL_PORT ?? 18080);
-const MIRROR_ROOT = resolve(import.meta.dirname, 'mirror');
+const CRAWL_ROOT = resolve(import.meta.dirname, 'mirror');
+const OLDER_ROOT = resolve(import.meta.dirname, 'older');
+// `private` keeps the demo origin's pages out of the edge cache, so every switch shows at once
+// (a cached or stale copy would otherwise be served before any mirror, as in production).
+const LIVE_HEADERS = { 'Cache-Control': 'private' };
 
-const ORIGIN_MODES: Record<string, { key: string; behaviour: Behaviour; says: string }> = {
-  // `private` keeps the demo origin's pages out of the edge cache, so every switch shows at once
-  // (a cached or stale copy would otherwise be served before any mirror, as in production).
-  healthy: { key: 'h', behaviour: { kind: 'echo', headers: { 'Cache-Control': 'private' } }, says: 'answers 200 (Cache-Control: private)' },
-  '503': { key: '5', behaviour: { kind: 'status', status: 503 }, says: 'answers 503' },
-  refuse: { key: 'r', behaviour: { kind: 'refuse' }, says: 'refuses connections' },
-  hang: { key: 'x', behaviour: { kind: 'hang' }, says: 'accepts and never answers' },
-};
-
-function mirrorBehaviour(name: BackendName): Behaviour {
-  return { kind: 'bucket', root: MIRROR_ROOT, missingStatus: 403, flavour: name === 'mirrorGCS' ? 'gcs' : 's3' };
+function originModes(site: Behaviour): Record<string, { key: string; behaviour: Behaviour; says: string }> {
+  return {
+    healthy: { key: 'h', behaviour: site, says: 'serves the live site, 200 (Cache-Control: private)' },
+    '503': { key: '5', behaviour: { kind: 'status', status: 503 }, says: 'answers 503' },
+    refuse: { key: 'r', behaviour: { kind: 'refuse' }, says: 'refuses connections' },
+    hang: { key: 'x', behaviour: { kind: 'hang' }, says: 'accepts and never answers' },
+  };
 }
 
 const USAGE = `usage: npm start [-- --engine local-runtime|viceroy] [--skip-build]
@@ -65,7 +67,7 @@ class UsageError extends Error {}
 /** The service on SERVICE_PORT, in the chosen engine. */
 async function startService(engine: EngineName, build: boolean): Promise<{ url: string; describe: string; close(): Promise<void> }> {
   if (engine === 'local-runtime') {
-    const runtime = await startService(engine, build);
+    const runtime = await startLocalRuntime({ manifestPath: 'fastly.toml', port: SERVICE_PORT });
     return { url: runtime.url, describe: 'from src/, in the local runtime', close: () => runtime.close() };
   }
   const viceroy = locateViceroy();
@@ -82,28 +84,36 @@ async function startService(engine: EngineName, build: boolean): Promise<{ url: 
 async function main(): Promise<void> {
   const { engine, build } = parseArgs(process.argv.slice(2));
   const ports = manifestPorts('fastly.toml');
-  const stubs: StubBackend[] = [];
-  for (const name of BACKEND_ORDER) {
-    stubs.push(await startStubBackend({ id: name, port: ports[name], behaviour: name === 'origin' ? ORIGIN_MODES.healthy!.behaviour : mirrorBehaviour(name) }));
+  const [crawl, older] = await Promise.all([readTree(CRAWL_ROOT), readTree(OLDER_ROOT)]);
+  const modes = originModes(liveSite(crawl, new Date(), LIVE_HEADERS));
+  const buckets: BucketDir[] = [];
+  const stubs: StubBackend[] = [await startStubBackend({ id: 'origin', port: ports.origin, behaviour: modes.healthy!.behaviour })];
+  for (const name of MIRRORS) {
+    const bucket = await makeBucketDir(mirrorFiles(crawl, older, name));
+    buckets.push(bucket);
+    const plain: Behaviour = { kind: 'bucket', root: bucket.root, missingStatus: 403, flavour: name === 'mirrorGCS' ? 'gcs' : 's3' };
+    stubs.push(await startStubBackend({ id: name, port: ports[name], behaviour: mirrorBehaviour(name, plain) }));
   }
   const origin = stubs[0]!;
   const runtime = await startService(engine, build);
 
   const setOrigin = async (mode: string): Promise<string> => {
-    const chosen = ORIGIN_MODES[mode];
-    if (!chosen) return `unknown mode ${JSON.stringify(mode)}; use one of ${Object.keys(ORIGIN_MODES).join(', ')}`;
+    const chosen = modes[mode];
+    if (!chosen) return `unknown mode ${JSON.stringify(mode)}; use one of ${Object.keys(modes).join(', ')}`;
     await origin.setBehaviour(chosen.behaviour);
     return `origin is now ${mode}: it ${chosen.says}`;
   };
-  const control = await startControl(setOrigin);
+  const control = await startControl(setOrigin, Object.keys(modes));
 
   const url = runtime.url;
   process.stdout.write(`
 govuk-failover is running locally.
 
   service      ${url}   (the edge service, ${runtime.describe})
-  origin       http://127.0.0.1:${ports.origin}   (demo origin: ${ORIGIN_MODES.healthy!.says})
-  mirrors      http://127.0.0.1:${ports.mirrorS3}, :${ports.mirrorS3Replica}, :${ports.mirrorGCS}   (serving demo/mirror/)
+  origin       http://127.0.0.1:${ports.origin}   (demo origin: ${modes.healthy!.says})
+  mirrors      http://127.0.0.1:${ports.mirrorS3}, :${ports.mirrorS3Replica}, :${ports.mirrorGCS}   (copies of demo/mirror/: mirrorS3Replica holds an
+               older /guidance/cost-of-living-payment and fails on /government/organisations, mirrorGCS lacks
+               /government/news/new-state-pension-rates)
 
 Try:
   curl -i ${url}/browse/benefits
@@ -114,6 +124,10 @@ Try:
   curl -i -H 'Backend-Override: mirrorGCS' ${url}/
   curl -i -H 'Backend-Override: mirrorS3' ${url}/not-in-the-mirror
   curl -i -H 'Backend-Override: mirrorS4' ${url}/
+
+Compare origin with every mirror, and see how far behind each mirror is:
+  npx govuk-failover drift --sitemap --service ${url}
+  npx govuk-failover freshness --service ${url}
 
 Break the origin and watch the mirrors answer (Fastly-Backend-Name, Fastly-Failover, Server-Timing):
   curl -X POST http://127.0.0.1:${CONTROL_PORT}/origin/503       (or healthy, refuse, hang)
@@ -129,6 +143,7 @@ Each request prints one log line (failover_log :: {...}). Ctrl-C stops everythin
     process.stdout.write('\nStopping…\n');
     await runtime.close();
     await Promise.all(stubs.map((s) => s.close()));
+    await Promise.all(buckets.map((b) => b.cleanup()));
     await new Promise((r) => control.close(r));
     if (process.stdin.isTTY) process.stdin.setRawMode(false);
     process.stdin.pause();
@@ -142,18 +157,18 @@ Each request prints one log line (failover_log :: {...}). Ctrl-C stops everythin
     process.stdin.setRawMode(true);
     process.stdin.on('keypress', (_text: string, key: { name?: string; ctrl?: boolean; sequence?: string }) => {
       if (key.name === 'q' || (key.ctrl && key.name === 'c')) return void stop();
-      const mode = Object.entries(ORIGIN_MODES).find(([, m]) => m.key === key.sequence)?.[0];
+      const mode = Object.entries(modes).find(([, m]) => m.key === key.sequence)?.[0];
       if (mode) void setOrigin(mode).then((line) => process.stdout.write(`${line}\n`));
     });
   }
 }
 
 /** A tiny control server: POST /origin/<mode> switches the demo origin. */
-function startControl(setOrigin: (mode: string) => Promise<string>): Promise<Server> {
+function startControl(setOrigin: (mode: string) => Promise<string>, modes: readonly string[]): Promise<Server> {
   const server = createServer((req, res) => {
     const match = /^\/origin\/([\w-]+)$/.exec(req.url ?? '');
     if (req.method !== 'POST' || !match) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`POST /origin/<mode>, mode one of: ${Object.keys(ORIGIN_MODES).join(', ')}\n`);
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`POST /origin/<mode>, mode one of: ${modes.join(', ')}\n`);
       return;
     }
     void setOrigin(match[1]!).then(

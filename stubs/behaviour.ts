@@ -83,7 +83,20 @@ export interface RandomBehaviour {
   readonly weights?: readonly number[];
 }
 
+/**
+ * A behaviour per request path (the raw path, query string dropped, matched
+ * exactly), and `otherwise` for every other path: a site with real pages, or
+ * a bucket with one faulty object. No `random` inside (its draws would
+ * depend on which paths are asked for).
+ */
+export interface ByPathBehaviour {
+  readonly kind: 'by-path';
+  readonly paths: Readonly<Record<string, Behaviour>>;
+  readonly otherwise: Behaviour;
+}
+
 export type Behaviour =
+  | ByPathBehaviour
   | EchoBehaviour
   | StatusBehaviour
   | BucketBehaviour
@@ -175,6 +188,18 @@ function check(b: Behaviour, where: string, depth: number): void {
       if (b.then === undefined) fail('then is required');
       check(b.then, `${where}.then`, depth + 1);
       return;
+    case 'by-path': {
+      if (typeof b.paths !== 'object' || b.paths === null) fail('paths must be an object of path → behaviour');
+      if (b.otherwise === undefined) fail('otherwise is required');
+      const entries = Object.entries(b.paths);
+      if (entries.length > BEHAVIOUR_LIMITS.maxChoices) fail(`at most ${BEHAVIOUR_LIMITS.maxChoices} paths`);
+      for (const [path, behaviour] of [...entries, ['(otherwise)', b.otherwise] as const]) {
+        if (path !== '(otherwise)' && (!path.startsWith('/') || path.includes('?'))) fail(`path ${JSON.stringify(path)} must start with / and have no query`);
+        if (containsRandom(behaviour)) fail(`paths[${JSON.stringify(path)}]: 'random' cannot be used inside 'by-path'`);
+        check(behaviour, `${where}.paths[${JSON.stringify(path)}]`, depth + 1);
+      }
+      return;
+    }
     case 'random': {
       if (!Array.isArray(b.choices) || b.choices.length === 0) fail('choices must be a non-empty array');
       if (b.choices.length > BEHAVIOUR_LIMITS.maxChoices) fail(`at most ${BEHAVIOUR_LIMITS.maxChoices} choices`);
@@ -194,9 +219,26 @@ function check(b: Behaviour, where: string, depth: number): void {
   }
 }
 
+function containsRandom(b: Behaviour): boolean {
+  if (b.kind === 'random') return true;
+  if (b.kind === 'delay') return containsRandom(b.then);
+  if (b.kind === 'by-path') return containsRandom(b.otherwise) || Object.values(b.paths).some(containsRandom);
+  return false;
+}
+
+/** The behaviour `b` gives a request for `rawPath` (only `by-path` looks at it). */
+export function behaviourForPath(b: Behaviour, rawPath: string): Behaviour {
+  if (b.kind !== 'by-path') return b;
+  const q = rawPath.indexOf('?');
+  const path = q === -1 ? rawPath : rawPath.slice(0, q);
+  return behaviourForPath(Object.hasOwn(b.paths, path) ? (b.paths[path] as Behaviour) : b.otherwise, rawPath);
+}
+
 /** Every bucket root mentioned anywhere in `b`. */
 export function bucketRoots(b: Behaviour): string[] {
   switch (b.kind) {
+    case 'by-path':
+      return [...Object.values(b.paths), b.otherwise].flatMap(bucketRoots);
     case 'bucket':
       return [b.root];
     case 'delay':
@@ -211,6 +253,8 @@ export function bucketRoots(b: Behaviour): string[] {
 /** A short human-readable description, for logs and demo output. */
 export function describeBehaviour(b: Behaviour): string {
   switch (b.kind) {
+    case 'by-path':
+      return `by path: ${Object.keys(b.paths).length} path(s), otherwise ${describeBehaviour(b.otherwise)}`;
     case 'echo':
       return `echo ${b.status ?? 200}`;
     case 'status':

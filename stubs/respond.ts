@@ -4,6 +4,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import {
+  behaviourForPath,
   DEFAULT_RESET_BYTES,
   DEFAULT_STALL_BYTES,
   type Behaviour,
@@ -106,6 +107,8 @@ function partial(ex: Exchange, headers: HeaderMap | undefined, sent: number, aft
 /** Acts out `b`, which must contain no `random` (resolve it first). */
 export function respond(ex: Exchange, b: Behaviour): void {
   switch (b.kind) {
+    case 'by-path':
+      return respond(ex, behaviourForPath(b, ex.path));
     case 'echo':
       return echo(ex, b);
     case 'status':

@@ -101,6 +101,34 @@ describe('status', () => {
   });
 });
 
+describe('by-path', () => {
+  it('answers each listed path (query ignored) with its own behaviour, any other with otherwise', async () => {
+    const stub = await start({
+      id: 'origin',
+      behaviour: {
+        kind: 'by-path',
+        paths: {
+          '/a': { kind: 'echo', body: '<h1>A</h1>' },
+          '/b%20c': { kind: 'status', status: 500 },
+        },
+        otherwise: { kind: 'status', status: 404 },
+      },
+    });
+    const a = expectKind(await stubRequest(stub.url, { path: '/a?x=1' }), 'response');
+    expect([a.status, a.text]).toEqual([200, '<h1>A</h1>']);
+    expect(expectKind(await stubRequest(stub.url, { path: '/b%20c' }), 'response').status).toBe(500);
+    expect(expectKind(await stubRequest(stub.url, { path: '/a/' }), 'response').status).toBe(404);
+  });
+
+  it('rejects paths without a leading /, with a query, and random inside', async () => {
+    const stub = await start({ id: 'origin' });
+    const echo = { kind: 'echo' } as const;
+    await expect(stub.setBehaviour({ kind: 'by-path', paths: { a: echo }, otherwise: echo })).rejects.toThrow(/path "a" must start with \//);
+    await expect(stub.setBehaviour({ kind: 'by-path', paths: { '/a?b': echo }, otherwise: echo })).rejects.toThrow(/no query/);
+    await expect(stub.setBehaviour({ kind: 'by-path', paths: {}, otherwise: { kind: 'random', seed: 1, choices: [echo] } })).rejects.toThrow(/'random' cannot be used inside 'by-path'/);
+  });
+});
+
 describe('switching behaviour', () => {
   it('applies to the next request and rejects invalid behaviours', async () => {
     const stub = await start({ id: 'origin' });

@@ -27,7 +27,7 @@ export interface ViceroyOptions {
   readonly cwd?: string;
   /** Extra arguments, e.g. `--profile=guest,<dir>`. */
   readonly args?: readonly string[];
-  /** Print Viceroy's output (log lines included) as it comes. */
+  /** Print Viceroy's output as it comes: log lines, guest output, warnings and errors (not its INFO lines). */
   readonly echo?: boolean;
   readonly startTimeoutMs?: number;
 }
@@ -46,6 +46,8 @@ export interface ViceroyServer {
 }
 
 const LISTENING = /Listening on http:\/\/([\d.]+):(\d+)/;
+/** Viceroy's own progress lines at `-v`: `2026-11-30T08:26:18.166Z  INFO …`. */
+const VICEROY_INFO = /^\S+\s+INFO /;
 /** A log endpoint line; endpoint names have no spaces, Viceroy's own lines start with a timestamp and level. */
 const ENDPOINT_LINE = /^([A-Za-z0-9_.-]+) :: (.*)$/;
 
@@ -66,7 +68,7 @@ export async function startViceroy(options: ViceroyOptions): Promise<ViceroyServ
   const listeningAt = new Promise<{ host: string; port: number }>((r) => (listening = r));
 
   const onLine = (line: string) => {
-    if (options.echo) process.stdout.write(`${line}\n`);
+    if (options.echo && !VICEROY_INFO.test(line)) process.stdout.write(`${line}\n`);
     const endpoint = ENDPOINT_LINE.exec(line);
     if (endpoint) {
       logs.push({ endpoint: endpoint[1]!, line: endpoint[2]! });
