@@ -3,7 +3,7 @@
  * it: a fresh connection (no keep-alive), time to the response head (TTFB)
  * and to the last body byte (total). Never rejects; bounded by a timeout.
  */
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { type Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
 export interface Timing {
@@ -20,7 +20,11 @@ export interface Timing {
 
 const LOOPBACK = '127.0.0.1';
 
-export function timedGet(baseUrl: string, path: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<Timing> {
+/**
+ * `agent`: false (the default) for a fresh connection per request; an
+ * `http.Agent` with keepAlive to reuse connections.
+ */
+export function timedGet(baseUrl: string, path: string, timeoutMs: number, headers: Record<string, string> = {}, agent: Agent | false = false): Promise<Timing> {
   const url = new URL(baseUrl);
   if (url.hostname !== LOOPBACK) return Promise.resolve(failed(`refusing to send to ${url.hostname}: the benchmark only talks to ${LOOPBACK}`));
   return new Promise<Timing>((resolve) => {
@@ -36,7 +40,7 @@ export function timedGet(baseUrl: string, path: string, timeoutMs: number, heade
       clearTimeout(timer);
       resolve(t);
     };
-    const req = httpRequest({ host: LOOPBACK, port: url.port, path, method: 'GET', headers: { host: 'www.gov.uk', ...headers }, agent: false });
+    const req = httpRequest({ host: LOOPBACK, port: url.port, path, method: 'GET', headers: { host: 'www.gov.uk', ...headers }, agent });
     const timer = setTimeout(() => {
       req.destroy();
       finish({ ...failed(`no complete answer within ${timeoutMs} ms`), status, ttfbMs: ttfb, bytes, headers: resHeaders });

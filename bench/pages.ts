@@ -19,14 +19,15 @@ export function mirrorPath(i: number): string {
   return `/${PREFIX}/bench/page-${i}.html`;
 }
 
-/** A deterministic HTML page of exactly PAGE_BYTES bytes. */
-export function pageBody(): string {
+/** A deterministic HTML page of exactly `bytes` bytes (PAGE_BYTES unless told). */
+export function pageBody(bytes: number = PAGE_BYTES): string {
   const head = '<!DOCTYPE html><html lang="en"><head><title>Benchmark page - GOV.UK</title></head><body><main>';
   const tail = '</main></body></html>\n';
   const filler = '<p>Find out about benefits, tax, passports and visas.</p>\n';
+  if (bytes < head.length + tail.length) throw new RangeError(`a page needs at least ${head.length + tail.length} bytes`);
   let middle = '';
-  while (head.length + middle.length + filler.length + tail.length <= PAGE_BYTES) middle += filler;
-  return head + middle + ' '.repeat(PAGE_BYTES - head.length - middle.length - tail.length) + tail;
+  while (head.length + middle.length + filler.length + tail.length <= bytes) middle += filler;
+  return head + middle + ' '.repeat(bytes - head.length - middle.length - tail.length) + tail;
 }
 
 /** A temporary bucket holding pages 0..count-1. */

@@ -2,28 +2,32 @@
  * The service on the real runtime: bin/main.wasm in Viceroy against a
  * forward-only service (bench/null-service.ts) compiled by the same
  * js-compute-runtime with the same flags, the runtime floor, on the same
- * manifest and stubs. Per scenario both are asked for the same pages,
- * interleaved (the order swapped every round), over a fresh connection
- * each, and every answer is checked. The floor makes the hops the scenario
- * needs and nothing else: origin; origin then mirrorS3 (refusing, 503);
- * mirrorS3 alone (origin unhealthy: the service does not ask it).
+ * manifest and stubs. Both are asked for the same pages, interleaved (the
+ * order rotated every round), over a fresh connection each (or, with
+ * `keepAlive`, over one kept-alive connection per side), and every answer is
+ * checked. The floor makes the hops the scenario needs and nothing else:
+ * origin; origin then mirrorS3 (refusing, 503); mirrorS3 alone (origin
+ * unhealthy: the service does not ask it). Another build of the service
+ * (`compare`, e.g. the code before a change) can be measured in the same
+ * rounds, so before and after are compared in one run.
  */
 import { execFile } from 'node:child_process';
+import { Agent } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startStubBackend, type StubBackend } from '../stubs/index.ts';
+import { makeBucketDir, startStubBackend, type StubBackend } from '../stubs/index.ts';
 import { startViceroy, type ViceroyServer } from '../viceroy/server.ts';
 import { timedGet, type Timing } from './client.ts';
 import { BACKENDS, type BackendName, type BackendSpec, manifestToml } from './manifest.ts';
-import { makePages, mirrorPath, PAGE_BYTES, pageBody, pagePath } from './pages.ts';
+import { pageBody } from './pages.ts';
 import { scenarioById, type Scenario, type ScenarioId } from './scenarios.ts';
 import { percentile, ratio, round } from './stats.ts';
 import { ms, renderMarkdown, type Table, times } from './table.ts';
 
-const REPO = resolve(import.meta.dirname, '..');
-export const NULL_SERVICE = resolve(import.meta.dirname, 'null-service.ts');
+const REPO = join(import.meta.dirname, '..');
+export const NULL_SERVICE = join(import.meta.dirname, 'null-service.ts');
 /** The goal for the service against the floor, on the p50 of total time. */
 export const REAL_RUNTIME_GOAL = 1.2;
 const TIMEOUT_MS = 10_000;
@@ -31,25 +35,27 @@ const TIMEOUT_MS = 10_000;
 interface Floor {
   /** What the forward-only service is told to try, in order (X-Bench-Backend). */
   readonly backends: string;
-  readonly path: (i: number) => string;
+  /** The floor asks for the bucket's key itself where a mirror answers (it does not rewrite paths). */
+  readonly asksMirror: boolean;
 }
 
 const FLOORS: Partial<Record<ScenarioId, Floor>> = {
-  healthy: { backends: 'origin', path: pagePath },
-  refuse: { backends: 'origin,mirrorS3', path: mirrorPath },
-  status503: { backends: 'origin,mirrorS3', path: mirrorPath },
-  unhealthy: { backends: 'mirrorS3', path: mirrorPath },
+  healthy: { backends: 'origin', asksMirror: false },
+  refuse: { backends: 'origin,mirrorS3', asksMirror: true },
+  status503: { backends: 'origin,mirrorS3', asksMirror: true },
+  unhealthy: { backends: 'mirrorS3', asksMirror: true },
 };
-
-export const REAL_RUNTIME_SCENARIOS: readonly ScenarioId[] = ['healthy', 'refuse', 'status503', 'unhealthy'];
 
 export interface RealRuntimePlan {
   readonly requests: number;
   readonly warmup: number;
+  /** Page sizes, bytes; each scenario is measured at each. */
+  readonly pageBytes: readonly number[];
+  readonly scenarios: readonly ScenarioId[];
 }
 
-export const REAL_RUNTIME_FULL: RealRuntimePlan = { requests: 300, warmup: 30 };
-export const REAL_RUNTIME_QUICK: RealRuntimePlan = { requests: 20, warmup: 5 };
+export const REAL_RUNTIME_FULL: RealRuntimePlan = { requests: 300, warmup: 30, pageBytes: [2 * 1024, 64 * 1024], scenarios: ['healthy', 'refuse', 'status503', 'unhealthy'] };
+export const REAL_RUNTIME_QUICK: RealRuntimePlan = { requests: 20, warmup: 5, pageBytes: [2 * 1024], scenarios: ['healthy', 'refuse', 'status503', 'unhealthy'] };
 
 export interface Side {
   readonly n: number;
@@ -57,11 +63,16 @@ export interface Side {
   readonly errorSamples: readonly string[];
   readonly p50: number | null;
   readonly p90: number | null;
+  /** Answers slower than 35 ms: the signature of a delayed-ACK stall on loopback. */
+  readonly over35ms: number;
 }
 
 export interface RealRuntimeRow {
   readonly scenario: ScenarioId;
   readonly title: string;
+  readonly pageBytes: number;
+  /** `service`, or the label of the compared build. */
+  readonly build: string;
   readonly floorBackends: string;
   readonly service: Side;
   readonly floor: Side;
@@ -73,9 +84,14 @@ export interface RealRuntimeRow {
 export interface RealRuntimeReport {
   readonly viceroyVersion: string;
   readonly plan: RealRuntimePlan;
-  readonly pageBytes: number;
+  readonly connections: 'fresh' | 'keep-alive';
   readonly rows: readonly RealRuntimeRow[];
   readonly wallMs: number;
+}
+
+export interface Build {
+  readonly label: string;
+  readonly wasm: string;
 }
 
 const run = promisify(execFile);
@@ -87,50 +103,67 @@ export async function buildFloorWasm(dir: string): Promise<string> {
   return out;
 }
 
+const pagePath = (bytes: number, i: number) => `/bench/${bytes}/page-${i}`;
+const mirrorKey = (bytes: number, i: number) => `www.gov.uk/bench/${bytes}/page-${i}.html`;
+
 export async function measureRealRuntime(options: {
   readonly viceroy: string;
   readonly viceroyVersion: string;
-  readonly serviceWasm: string;
+  /** The service first; any others are compared with it, row by row. */
+  readonly builds: readonly Build[];
   readonly plan: RealRuntimePlan;
-  readonly scenarios?: readonly ScenarioId[];
+  readonly keepAlive?: boolean;
   readonly progress?: (line: string) => void;
 }): Promise<RealRuntimeReport> {
   const say = options.progress ?? (() => undefined);
+  const { plan } = options;
   const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), 'govuk-failover-real-runtime-'));
-  const pages = await makePages(options.plan.warmup + options.plan.requests);
+  const files: Record<string, string> = {};
+  for (const bytes of plan.pageBytes) for (let i = 0; i < plan.warmup + plan.requests; i++) files[mirrorKey(bytes, i)] = pageBody(bytes);
+  const bucket = await makeBucketDir(files);
   const rows: RealRuntimeRow[] = [];
   try {
     say('compiling the forward-only service with js-compute-runtime');
     const floorWasm = await buildFloorWasm(dir);
-    for (const id of options.scenarios ?? REAL_RUNTIME_SCENARIOS) {
-      const scenario = scenarioById(id);
-      const floor = FLOORS[id];
-      if (!floor) throw new Error(`no real-runtime floor for scenario ${id}`);
-      say(`${scenario.title}: starting stubs and two viceroys (service, floor)`);
-      const world = await startWorld(scenario, pages.root, dir, options.viceroy, options.serviceWasm, floorWasm);
+    // One world per origin health (the manifest says it); origin's behaviour is switched between scenarios.
+    const groups = [plan.scenarios.filter((id) => !scenarioById(id).originHealth), plan.scenarios.filter((id) => scenarioById(id).originHealth)];
+    for (const ids of groups.filter((g) => g.length > 0)) {
+      say(`starting stubs and ${options.builds.length + 1} viceroys (${[...options.builds.map((b) => b.label), 'floor'].join(', ')})`);
+      const world = await startWorld(scenarioById(ids[0]!), bucket.root, dir, options.viceroy, options.builds, floorWasm);
       try {
-        rows.push(await measureScenario(scenario, floor, world, options.plan));
-        const row = rows.at(-1)!;
-        say(`${scenario.title}: service p50 ${row.service.p50} ms, floor p50 ${row.floor.p50} ms, ${row.ratioP50}×`);
+        for (const id of ids) {
+          const scenario = scenarioById(id);
+          for (const bytes of plan.pageBytes) {
+            await world.origin.setBehaviour(originBehaviour(scenario, bytes));
+            const measured = await measureScenario(scenario, bytes, world, plan, options.keepAlive ?? false);
+            rows.push(...measured);
+            for (const row of measured) say(`${scenario.title}, ${bytes / 1024} KiB, ${row.build}: p50 ${row.service.p50} ms, floor ${row.floor.p50} ms, ${row.ratioP50}×`);
+          }
+        }
       } finally {
         await world.close();
       }
     }
   } finally {
-    await pages.cleanup();
+    await bucket.cleanup();
     await rm(dir, { recursive: true, force: true });
   }
-  return { viceroyVersion: options.viceroyVersion, plan: options.plan, pageBytes: PAGE_BYTES, rows, wallMs: Math.round(performance.now() - started) };
+  return { viceroyVersion: options.viceroyVersion, plan, connections: options.keepAlive ? 'keep-alive' : 'fresh', rows, wallMs: Math.round(performance.now() - started) };
+}
+
+function originBehaviour(scenario: Scenario, bytes: number): Scenario['origin'] {
+  return scenario.origin.kind === 'echo' ? { ...scenario.origin, body: pageBody(bytes), headers: { 'Content-Type': 'text/html; charset=utf-8' } } : scenario.origin;
 }
 
 interface World {
-  readonly service: ViceroyServer;
+  readonly origin: StubBackend;
+  readonly services: readonly (Build & { readonly server: ViceroyServer })[];
   readonly floor: ViceroyServer;
   close(): Promise<void>;
 }
 
-async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, viceroy: string, serviceWasm: string, floorWasm: string): Promise<World> {
+async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, viceroy: string, builds: readonly Build[], floorWasm: string): Promise<World> {
   const stubs: StubBackend[] = [];
   const servers: ViceroyServer[] = [];
   const close = async () => {
@@ -140,85 +173,113 @@ async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, v
   try {
     const backends = {} as Record<BackendName, BackendSpec>;
     for (const name of BACKENDS) {
-      const behaviour =
-        name !== 'origin'
-          ? ({ kind: 'bucket', root: bucketRoot } as const)
-          : scenario.origin.kind === 'echo'
-            ? { ...scenario.origin, body: pageBody(), headers: { 'Content-Type': 'text/html; charset=utf-8' } }
-            : scenario.origin;
+      const behaviour = name === 'origin' ? scenario.origin : ({ kind: 'bucket', root: bucketRoot } as const);
       const stub = await startStubBackend({ id: name, behaviour, maxRecordedRequests: 0 });
       stubs.push(stub);
       backends[name] = { port: stub.port, health: name === 'origin' ? scenario.originHealth : undefined };
     }
-    const manifest = join(dir, `${scenario.id}.toml`);
+    const manifest = join(dir, `${scenario.originHealth ?? 'health-unset'}.toml`);
     await writeFile(manifest, manifestToml({ backends, config: {} }));
     // One at a time: each compiles an 11 MB wasm on start-up.
-    servers.push(await startViceroy({ viceroy, wasm: serviceWasm, manifest }));
-    servers.push(await startViceroy({ viceroy, wasm: floorWasm, manifest }));
-    return { service: servers[0]!, floor: servers[1]!, close };
+    const services: (Build & { server: ViceroyServer })[] = [];
+    for (const build of builds) {
+      const server = await startViceroy({ viceroy, wasm: build.wasm, manifest });
+      servers.push(server);
+      services.push({ ...build, server });
+    }
+    const floor = await startViceroy({ viceroy, wasm: floorWasm, manifest });
+    servers.push(floor);
+    return { origin: stubs[0]!, services, floor, close };
   } catch (error) {
     await close();
     throw error;
   }
 }
 
-async function measureScenario(scenario: Scenario, floor: Floor, world: World, plan: RealRuntimePlan): Promise<RealRuntimeRow> {
-  const samples = { service: [] as number[], floor: [] as number[] };
-  const problems = { service: [] as string[], floor: [] as string[] };
-  const probes = {
-    service: (i: number) => timedGet(world.service.url, pagePath(i), TIMEOUT_MS),
-    floor: (i: number) => timedGet(world.floor.url, floor.path(i), TIMEOUT_MS, { 'x-bench-backend': floor.backends }),
+async function measureScenario(scenario: Scenario, bytes: number, world: World, plan: RealRuntimePlan, keepAlive: boolean): Promise<RealRuntimeRow[]> {
+  const floor = FLOORS[scenario.id];
+  if (!floor) throw new Error(`no real-runtime floor for scenario ${scenario.id}`);
+  const agents = new Map<string, Agent | false>();
+  const agentFor = (side: string) => {
+    if (!keepAlive) return false;
+    if (!agents.has(side)) agents.set(side, new Agent({ keepAlive: true, maxSockets: 1 }));
+    return agents.get(side)!;
   };
-  const check = (side: 'service' | 'floor', t: Timing): string | undefined => {
-    if (t.error) return t.error;
-    if (t.status !== 200) return `status ${t.status}`;
-    if (t.bytes !== PAGE_BYTES) return `${t.bytes} bytes, expected ${PAGE_BYTES}`;
-    if (side === 'service' && t.headers['fastly-backend-name'] !== scenario.expectBackend) return `answered by ${String(t.headers['fastly-backend-name'])}, expected ${scenario.expectBackend}`;
-    return undefined;
-  };
-  for (let i = 0; i < plan.warmup + plan.requests; i++) {
-    const order: ('service' | 'floor')[] = i % 2 === 0 ? ['service', 'floor'] : ['floor', 'service'];
-    for (const side of order) {
-      const t = await probes[side](i);
-      if (i < plan.warmup) continue;
-      const problem = check(side, t);
-      if (problem) problems[side].push(problem);
-      else samples[side].push(t.totalMs);
+  type Probe = { readonly id: string; send(i: number): Promise<Timing>; check(t: Timing): string | undefined };
+  const page = (t: Timing): string | undefined => t.error ?? (t.status !== 200 ? `status ${t.status}` : t.bytes !== bytes ? `${t.bytes} bytes, expected ${bytes}` : undefined);
+  const probes: Probe[] = [
+    ...world.services.map((s) => ({
+      id: s.label,
+      send: (i: number) => timedGet(s.server.url, pagePath(bytes, i), TIMEOUT_MS, {}, agentFor(s.label)),
+      check: (t: Timing) => page(t) ?? (t.headers['fastly-backend-name'] === scenario.expectBackend ? undefined : `answered by ${String(t.headers['fastly-backend-name'])}, expected ${scenario.expectBackend}`),
+    })),
+    {
+      id: 'floor',
+      send: (i: number) => timedGet(world.floor.url, floor.asksMirror ? `/${mirrorKey(bytes, i)}` : pagePath(bytes, i), TIMEOUT_MS, { 'x-bench-backend': floor.backends }, agentFor('floor')),
+      check: page,
+    },
+  ];
+  const samples = new Map(probes.map((p) => [p.id, [] as number[]]));
+  const problems = new Map(probes.map((p) => [p.id, [] as string[]]));
+  try {
+    for (let i = 0; i < plan.warmup + plan.requests; i++) {
+      for (let k = 0; k < probes.length; k++) {
+        const probe = probes[(i + k) % probes.length]!;
+        const t = await probe.send(i);
+        if (i < plan.warmup) continue;
+        const problem = probe.check(t);
+        if (problem) problems.get(probe.id)!.push(problem);
+        else samples.get(probe.id)!.push(t.totalMs);
+      }
     }
+  } finally {
+    for (const agent of agents.values()) if (agent) agent.destroy();
   }
-  const side = (k: 'service' | 'floor'): Side => ({
-    n: samples[k].length,
-    errors: problems[k].length,
-    errorSamples: [...new Set(problems[k])].slice(0, 5),
-    p50: round(percentile(samples[k], 50)),
-    p90: round(percentile(samples[k], 90)),
-  });
-  const service = side('service');
-  const floorSide = side('floor');
-  const ratioP50 = round(ratio(service.p50 ?? Number.NaN, floorSide.p50 ?? Number.NaN));
-  return {
-    scenario: scenario.id,
-    title: scenario.title,
-    floorBackends: floor.backends,
-    service,
-    floor: floorSide,
-    ratioP50,
-    ratioP90: round(ratio(service.p90 ?? Number.NaN, floorSide.p90 ?? Number.NaN)),
-    meetsGoal: ratioP50 !== null && ratioP50 <= REAL_RUNTIME_GOAL && service.errors === 0,
+  const side = (id: string): Side => {
+    const values = samples.get(id)!;
+    return {
+      n: values.length,
+      errors: problems.get(id)!.length,
+      errorSamples: [...new Set(problems.get(id))].slice(0, 5),
+      p50: round(percentile(values, 50)),
+      p90: round(percentile(values, 90)),
+      over35ms: values.filter((v) => v > 35).length,
+    };
   };
+  const floorSide = side('floor');
+  return world.services.map((s) => {
+    const service = side(s.label);
+    const ratioP50 = round(ratio(service.p50 ?? Number.NaN, floorSide.p50 ?? Number.NaN));
+    return {
+      scenario: scenario.id,
+      title: scenario.title,
+      pageBytes: bytes,
+      build: s.label,
+      floorBackends: floor.backends,
+      service,
+      floor: floorSide,
+      ratioP50,
+      ratioP90: round(ratio(service.p90 ?? Number.NaN, floorSide.p90 ?? Number.NaN)),
+      meetsGoal: ratioP50 !== null && ratioP50 <= REAL_RUNTIME_GOAL && service.errors === 0,
+    };
+  });
 }
 
 export function realRuntimeTable(report: RealRuntimeReport): Table {
+  const compared = new Set(report.rows.map((r) => r.build)).size > 1;
   return {
-    head: ['scenario', 'floor asks', 'service ok / err', 'service p50 / p90 ms', 'floor p50 / p90 ms', '× floor p50 / p90', `≤ ${REAL_RUNTIME_GOAL}× (p50)`],
+    head: ['scenario', 'page', ...(compared ? ['build'] : []), 'floor asks', 'ok / err', 'service p50 / p90 ms', 'floor p50 / p90 ms', '× floor p50 / p90', `≤ ${REAL_RUNTIME_GOAL}× (p50)`, 'answers > 35 ms (service / floor)'],
     rows: report.rows.map((r) => [
       r.title,
+      `${r.pageBytes / 1024} KiB`,
+      ...(compared ? [r.build] : []),
       r.floorBackends.replace(',', ' → '),
       `${r.service.n} / ${r.service.errors}`,
       `${ms(r.service.p50)} / ${ms(r.service.p90)}`,
       `${ms(r.floor.p50)} / ${ms(r.floor.p90)}`,
       `${times(r.ratioP50)} / ${times(r.ratioP90)}`,
       r.meetsGoal ? 'yes' : 'NO',
+      `${r.service.over35ms} / ${r.floor.over35ms}`,
     ]),
   };
 }
@@ -230,7 +291,7 @@ export function realRuntimeSection(report: RealRuntimeReport, startedAt: string,
   return [
     REAL_BEGIN,
     '',
-    `Latest run: ${startedAt.slice(0, 19).replace('T', ' ')} UTC, ${(report.wallMs / 1000).toFixed(0)} s wall time, Viceroy ${report.viceroyVersion}, ${report.plan.requests} measured requests per side and scenario (after ${report.plan.warmup} thrown away), ${report.pageBytes / 1024} KiB pages, a fresh connection per request.`,
+    `Latest run: ${startedAt.slice(0, 19).replace('T', ' ')} UTC, ${(report.wallMs / 1000).toFixed(0)} s wall time, Viceroy ${report.viceroyVersion}, ${report.plan.requests} measured requests per build, scenario and page size (after ${report.plan.warmup} thrown away), ${report.connections === 'fresh' ? 'a fresh connection per request' : 'one kept-alive connection per side'}.`,
     '',
     `Command: \`${command}\``,
     '',

@@ -16,10 +16,10 @@ import { join, resolve } from 'node:path';
 import { chartSvg } from './chart.ts';
 import { execFileSync } from 'node:child_process';
 import { locateViceroy } from '../viceroy/locate.ts';
+import { buildDebugWasm, profileMarkdown, profileService, profileTable } from './guest-profile.ts';
 import { machineInfo } from './machine.ts';
 import { replaceSection, updateBenchmarksMd } from './markdown.ts';
-import { measureRealRuntime, REAL_BEGIN, REAL_END, REAL_RUNTIME_FULL, REAL_RUNTIME_QUICK, realRuntimeSection, realRuntimeTable } from './real-runtime.ts';
-import type { ScenarioId } from './scenarios.ts';
+import { type Build, measureRealRuntime, REAL_BEGIN, REAL_END, REAL_RUNTIME_FULL, REAL_RUNTIME_QUICK, realRuntimeSection, realRuntimeTable } from './real-runtime.ts';
 import { runBenchmark } from './measure.ts';
 import type { Report } from './report.ts';
 import { SCENARIOS, scenarioById } from './scenarios.ts';
@@ -32,6 +32,11 @@ const WATCHDOG_MS = { full: 175_000, quick: 60_000 };
 
 interface Args {
   engine: 'local-runtime' | 'viceroy';
+  /** With viceroy: other builds of the service measured in the same rounds (`label=path.wasm`, repeatable). */
+  compare: Build[];
+  keepAlive: boolean;
+  /** With viceroy: profile the guest instead of timing it; a debug wasm to use, or '' to build one from src/. */
+  profile: string | undefined;
   quick: boolean;
   skipBuild: boolean;
   noMd: boolean;
@@ -40,20 +45,27 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { engine: 'local-runtime', quick: false, skipBuild: false, noMd: false, scenarios: undefined, out: join(REPO, 'bench-results') };
+  const args: Args = { engine: 'local-runtime', compare: [], keepAlive: false, profile: undefined, quick: false, skipBuild: false, noMd: false, scenarios: undefined, out: join(REPO, 'bench-results') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--engine' && argv[i + 1]) {
       const engine = argv[++i]!;
       if (engine !== 'local-runtime' && engine !== 'viceroy') throw new Error(`--engine ${engine}: use local-runtime or viceroy`);
       args.engine = engine;
-    } else if (a === '--quick') args.quick = true;
+    } else if (a === '--compare' && argv[i + 1]) {
+      const value = argv[++i]!;
+      const [label, wasm] = value.includes('=') ? [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)] : ['compared', value];
+      args.compare.push({ label: label!, wasm: resolve(wasm!) });
+    } else if (a === '--keep-alive') args.keepAlive = true;
+    else if (a === '--profile') args.profile = '';
+    else if (a === '--profile-wasm' && argv[i + 1]) args.profile = resolve(argv[++i]!);
+    else if (a === '--quick') args.quick = true;
     else if (a === '--skip-build') args.skipBuild = true;
     else if (a === '--no-md') args.noMd = true;
     else if (a === '--scenarios' && argv[i + 1]) args.scenarios = argv[++i]!.split(',');
     else if (a === '--out' && argv[i + 1]) args.out = resolve(argv[++i]!);
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--engine local-runtime|viceroy] [--quick] [--skip-build] [--no-md] [--scenarios id,id] [--out dir]\n');
+      process.stdout.write('usage: npm run bench -- [--engine local-runtime|viceroy] [--quick] [--skip-build] [--no-md] [--scenarios id,id] [--out dir]\n       with --engine viceroy also: [--compare label=other.wasm] [--keep-alive] [--profile | --profile-wasm debug.wasm]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
@@ -120,33 +132,53 @@ async function mainRealRuntime(args: Args): Promise<void> {
   const mode = args.quick ? 'quick' : 'full';
   const viceroy = locateViceroy();
   if (!viceroy.found) throw new Error(`--engine viceroy: ${viceroy.reason}`);
+  if (args.profile !== undefined) return mainGuestProfile(args, viceroy.path);
   if (!args.skipBuild) {
     process.stderr.write('bench: building bin/main.wasm (npm run build)\n');
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
   }
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
+  const base = args.quick ? REAL_RUNTIME_QUICK : REAL_RUNTIME_FULL;
   const report = await measureRealRuntime({
     viceroy: viceroy.path,
     viceroyVersion: viceroy.version,
-    serviceWasm: join(REPO, 'bin/main.wasm'),
-    plan: args.quick ? REAL_RUNTIME_QUICK : REAL_RUNTIME_FULL,
-    scenarios: args.scenarios as ScenarioId[] | undefined,
+    builds: [{ label: 'service', wasm: join(REPO, 'bin/main.wasm') }, ...args.compare],
+    plan: args.scenarios ? { ...base, scenarios: args.scenarios.map((id) => scenarioById(id).id) } : base,
+    keepAlive: args.keepAlive,
     progress: (line) => process.stderr.write(`bench: ${line}\n`),
   });
   const text = renderText(realRuntimeTable(report));
   process.stdout.write(`\ngovuk-failover on the real runtime (viceroy ${report.viceroyVersion}), ${mode}, ${startedAt}\n\n${text}\n`);
-  const dir = join(args.out, `viceroy-${mode}`);
+  const dir = join(args.out, `viceroy-${mode}${args.keepAlive ? '-keep-alive' : ''}`);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'report.json'), `${JSON.stringify({ startedAt, machine, ...report }, null, 2)}\n`);
   await writeFile(join(dir, 'table.txt'), `${text}\n`);
   process.stdout.write(`results: ${dir}/report.json, table.txt\n`);
-  if (mode === 'full' && !args.noMd && !args.scenarios) {
+  if (mode === 'full' && !args.noMd && !args.scenarios && args.compare.length === 0 && !args.keepAlive) {
     const extra = process.argv.slice(2).join(' ');
     const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, load average ${machine.loadAverage1m} at the start`;
     await replaceSection(join(REPO, 'BENCHMARKS.md'), REAL_BEGIN, REAL_END, realRuntimeSection(report, startedAt, `npm run bench -- ${extra}`, machineLine));
     process.stdout.write('BENCHMARKS.md updated (real-runtime section)\n');
   }
+}
+
+/** `--engine viceroy --profile`: where the guest's time goes, from Viceroy's guest profiler. */
+async function mainGuestProfile(args: Args, viceroy: string): Promise<void> {
+  const dir = join(args.out, 'viceroy-profile');
+  await mkdir(dir, { recursive: true });
+  let wasm = args.profile!;
+  if (wasm === '') {
+    wasm = join(dir, 'debug.wasm');
+    process.stderr.write('bench: building src/index.ts with js-compute\'s debug runtime (about a minute)\n');
+    await buildDebugWasm(join(REPO, 'src/index.ts'), wasm);
+  }
+  const profile = await profileService({ viceroy, wasm, requests: args.quick ? 12 : 60, progress: (line) => process.stderr.write(`bench: ${line}\n`) });
+  const text = renderText(profileTable(profile));
+  process.stdout.write(`\nguest profile: ${profile.requests} requests, ${profile.samplesPerRequest.toFixed(0)} samples (${(profile.usPerRequest / 1000).toFixed(2)} ms) per request, ${(profile.debugOnly * 100).toFixed(0)}% of them in the debug runtime's own logging and promise records (left out below)\n\n${text}\n`);
+  await writeFile(join(dir, 'profile.json'), `${JSON.stringify(profile, null, 2)}\n`);
+  await writeFile(join(dir, 'profile.md'), `${profileMarkdown(profile)}\n`);
+  process.stdout.write(`results: ${dir}/profile.json, profile.md\n`);
 }
 
 main().catch((err: unknown) => {

@@ -147,13 +147,16 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
     expect(again.body.traceId).not.toBe(body.traceId);
   });
 
-  it('refuses store and fetch host calls at initialisation time, where env() has no values', async () => {
+  it('refuses store and fetch host calls, Request and Response at initialisation time, where Headers work and env() has no values', async () => {
     const { body } = await getJson('/info');
     const wizer = (what: string) => `TypeError: ${what} can only be used during request handling, not during initialization`;
     expect(body.initErrors).toEqual({
       configStore: wizer('The ConfigStore builtin'),
       secretStore: wizer('The SecretStore builtin'),
       fetch: wizer('fetch'),
+      request: wizer('The Request builtin'),
+      response: wizer('The Response builtin'),
+      headers: 'no error: 1',
       hostname: 'no error: undefined',
     });
   });
@@ -173,6 +176,18 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
     expect(await r3.text()).toBe('POST /c');
     expect(r3.headers.get('x-seen-host')).toBe('explicit.example.test');
     expect(origin.seen.at(-1)!.headers['content-length'] ?? origin.seen.at(-1)!.headers['transfer-encoding']).toBeTruthy();
+  });
+
+  it.each([
+    ['deleted: not sent', '', null],
+    // A js-compute quirk: the service no longer sees the header, but the response still sends it.
+    ['deleted after its names were listed: still sent', '&listFirst=1', 'www.example.test'],
+  ])('sends a fetched response on as it is, with a header set on it and one %s', async (_name, extra, sent) => {
+    const r = await fetch(`${rt.url}/proxy/origin/a?mode=pass&passthrough=1&drop=x-seen-host${extra}`);
+    expect(await r.text()).toBe('GET /a');
+    expect(r.headers.get('x-set-on-fetched')).toBe('1');
+    expect(r.headers.get('x-seen-after-delete')).toBe('null');
+    expect(r.headers.get('x-seen-host')).toBe(sent);
   });
 
   it('passes 5xx answers through as responses', async () => {

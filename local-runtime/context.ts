@@ -100,6 +100,13 @@ export function requestHost(apiName: string): HostApi {
   return scope.host;
 }
 
+/** For builtins that exist at init time but may not be constructed then (Request, Response). */
+export function refuseAtInit(apiName: string): void {
+  if (currentScope()?.phase === 'init') {
+    throw new TypeError(`${apiName} can only be used during request handling, not during initialization`);
+  }
+}
+
 /**
  * The host of the current request, for host calls that js-compute cannot
  * even attempt at Wizer time: there the call traps and js-compute-runtime

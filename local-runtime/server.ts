@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { slot, type GuestBindings, type HostApi } from './context.ts';
+import { lingeringHeaders } from './fetched-headers.ts';
 
 /**
  * The JavaScript runtime's buffer for the request URL (js-compute's URI_MAX_LEN):
@@ -55,6 +56,7 @@ async function sendResponse(response: Response, req: IncomingMessage, res: Serve
     headers.push([name, value]);
   }
   for (const cookie of response.headers.getSetCookie()) headers.push(['set-cookie', cookie]);
+  headers.push(...lingeringHeaders(response.headers));
   res.writeHead(response.status, response.statusText || undefined, headers.flat());
   if (!hasBody) {
     await response.body?.cancel().catch(() => undefined);

@@ -1,13 +1,15 @@
 /**
  * Injected into the service bundle (esbuild `inject`): the bundle's free
- * references to `fetch`, `addEventListener` and `Request` resolve to these,
- * so the test process's own globals stay Node's.
+ * references to `fetch`, `addEventListener`, `Request` and `Response` resolve
+ * to these, so the test process's own globals stay Node's.
  */
-import { anyHost, requestHost, slot, type CacheOverrideLike } from './context.ts';
+import { anyHost, refuseAtInit, requestHost, slot, type CacheOverrideLike } from './context.ts';
 import { Backend, defaultBackend } from './fastly/backend.ts';
 import { CacheOverride, type CacheOverrideMode, type ICacheOverride } from './fastly/cache-override.ts';
+import { markFetchedHeaders } from './fetched-headers.ts';
 
 const NodeRequest = globalThis.Request;
+const NodeResponse = globalThis.Response;
 
 interface Extras {
   backend?: string;
@@ -42,6 +44,7 @@ function isStream(body: unknown): boolean {
 /** Request with Fastly's `backend`, `cacheOverride` and `cacheKey` init fields. */
 class FastlyRequest extends NodeRequest {
   constructor(input: RequestInfo | URL, init?: FastlyRequestInit) {
+    refuseAtInit('The Request builtin');
     const { backend, cacheOverride, cacheKey, fastly: _f, manualFramingHeaders: _m, imageOptimizerOptions: _i, ...rest } = init ?? {};
     const webInit: RequestInit & { duplex?: 'half' } = { ...rest };
     const bodyIsStream = isStream(rest.body) || (rest.body === undefined && input instanceof NodeRequest && input.body !== null);
@@ -86,6 +89,16 @@ class FastlyRequest extends NodeRequest {
 
 export { FastlyRequest as Request };
 
+/** Response, which js-compute refuses to construct at init time (Wizer), like Request. */
+class FastlyResponse extends NodeResponse {
+  constructor(body?: BodyInit | null, init?: ResponseInit) {
+    refuseAtInit('The Response builtin');
+    super(body, init);
+  }
+}
+
+export { FastlyResponse as Response };
+
 function overrideLike(o: CacheOverride | undefined): CacheOverrideLike | undefined {
   if (!o) return undefined;
   return {
@@ -112,6 +125,7 @@ export function fetch(input: RequestInfo | URL, init?: FastlyRequestInit): Promi
   const backend = ex.backend ?? defaultBackend();
   const pending = host.fetch(request, { backend, cacheOverride: overrideLike(ex.cacheOverride), cacheKey: ex.cacheKey });
   return pending.then((response) => {
+    markFetchedHeaders(response.headers);
     if (backend !== undefined && !Object.prototype.hasOwnProperty.call(response, 'backend')) {
       Object.defineProperty(response, 'backend', { value: Backend.fromName(backend), enumerable: true });
     }

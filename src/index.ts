@@ -1,8 +1,12 @@
 /// <reference types="@fastly/js-compute" />
 /**
  * govuk-failover: keeps www.gov.uk answering when its origin is down.
- * The entry point only hands each request to the adapter.
+ * The entry point warms the core up at build time and hands each request to the adapter.
  */
 import { handleFetchEvent } from './adapter/handler.ts';
+import { warmUp } from './adapter/warm-up.ts';
+
+// At build time (Wizer), so that requests start from compiled code.
+warmUp();
 
 addEventListener('fetch', (event) => event.respondWith(handleFetchEvent(event)));

@@ -15,11 +15,14 @@ for (const [name, call] of Object.entries({
   configStore: () => new ConfigStore('settings'),
   secretStore: () => new SecretStore('secrets'),
   fetch: () => fetch('http://example.test/', { backend: 'origin' }),
+  request: () => new Request('http://example.test/'),
+  response: () => new Response('made at init'),
+  headers: () => [...new Headers({ a: 'b' })].length,
   hostname: () => env('FASTLY_HOSTNAME') ?? 'undefined',
 })) {
   try {
     const value = call();
-    initErrors[name] = typeof value === 'string' ? `no error: ${value}` : 'no error';
+    initErrors[name] = typeof value === 'string' || typeof value === 'number' ? `no error: ${value}` : 'no error';
   } catch (err) {
     initErrors[name] = `${err.name}: ${err.message}`;
   }
@@ -107,6 +110,16 @@ async function handle(event) {
           : await fetch(`https://www.example.test/${path}`, init);
       } catch (err) {
         return json({ fetchError: describeError(err) }, 502);
+      }
+      if (q.has('passthrough')) {
+        // The fetched response itself, one header changed and one removed.
+        response.headers.set('x-set-on-fetched', '1');
+        if (q.has('drop')) {
+          if (q.has('listFirst')) void [...response.headers.keys()];
+          response.headers.delete(q.get('drop'));
+          response.headers.set('x-seen-after-delete', String(response.headers.get(q.get('drop'))));
+        }
+        return response;
       }
       if (q.has('read')) {
         try {

@@ -126,12 +126,20 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   return finish(response, { backend, attempts: result.attempts, override: overrideLog });
 }
 
-/** A backend's answer with headers the service may change, and bucket headers removed. */
+/**
+ * A backend's answer, less the bucket headers. Passed on as it is when there
+ * is nothing to remove (every origin answer): a new Response around the same
+ * body would send every chunk through the service instead of letting the
+ * runtime stream it straight to the client. With bucket headers it is copied:
+ * on js-compute a header deleted from a fetched response after its names were
+ * listed is still sent.
+ */
 function answerFrom(upstream: Response, backend: BackendName): Response {
+  if (!isMirror(backend)) return upstream;
+  const bucketHeaders = [...upstream.headers.keys()].filter((name) => BUCKET_HEADER.test(name));
+  if (bucketHeaders.length === 0) return upstream;
   const headers = new Headers(upstream.headers);
-  if (isMirror(backend)) {
-    for (const name of [...headers.keys()]) if (BUCKET_HEADER.test(name)) headers.delete(name);
-  }
+  for (const name of bucketHeaders) headers.delete(name);
   return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
 }
 

@@ -1,0 +1,54 @@
+/**
+ * Work done once, when the wasm is built, instead of on every request.
+ * js-compute-runtime runs the module's top level under Wizer and snapshots
+ * the memory it leaves: functions already called keep their bytecode there,
+ * and regular expressions already used keep theirs compiled. Each request
+ * then starts from that snapshot instead of compiling the same code again.
+ *
+ * So the pure parts of the core that every request runs are called here
+ * once, on made-up input. At build time there are no host calls and no
+ * Request or Response objects (js-compute refuses both then), so this stays
+ * with what takes strings, URLs and Headers; nothing it computes is kept.
+ */
+import { classifyFailure } from '../core/attempt.ts';
+import { BACKEND_ORDER } from '../core/backends.ts';
+import { cacheRuleFor, deliveredCacheControl } from '../core/cache-policy.ts';
+import { parseConfig } from '../core/config.ts';
+import { logRecord, serverTiming } from '../core/diagnostics.ts';
+import { mirrorRequestPath } from '../core/mirror-path.ts';
+import { decideOverride } from '../core/override.ts';
+import { planCandidates } from '../core/policy.ts';
+import { checkRequest, rawPath } from '../core/request-checks.ts';
+
+const PAGES = ['https://www.gov.uk/browse/benefits?utm=1', 'https://www.gov.uk/', 'https://www.gov.uk/help/about%20cookies/', 'https://www.gov.uk/a/report.pdf'];
+
+export function warmUp(): void {
+  const { config } = parseConfig((key) => (key === 'hedge_after_ms' ? '5000' : key === 'mirror_s3_prefix' ? '/www.gov.uk/' : key === 'mirror_s3_host' ? 'bucket.example' : null));
+  const headers = new Headers({ Accept: 'text/html', Cookie: 'a=b', 'Cache-Control': 'max-age=60', 'x-amz-request-id': 'build' });
+  for (const url of PAGES) {
+    checkRequest('GET', url, headers);
+    rawPath(url);
+    mirrorRequestPath(new URL(url), config.mirrorS3.prefix);
+  }
+  checkRequest('GET', 'https://www.gov.uk/a%00b', headers);
+  checkRequest('BREW', 'https://www.gov.uk/', headers);
+  for (const header of [null, 'mirrorS3', 'bogus']) {
+    void decideOverride({ header, tokenHeader: null, mode: config.backendOverride, expectedToken: async () => null });
+  }
+  planCandidates('GET', undefined, (backend) => (backend === 'origin' ? 'healthy' : 'unknown'));
+  for (const backend of BACKEND_ORDER) {
+    const rule = cacheRuleFor('failover', 'GET', backend, config);
+    if (rule.kind === 'cache') for (const status of [200, 404, 503]) rule.decide(status, headers, false);
+    deliveredCacheControl('failover', backend, config);
+  }
+  for (const message of ['NetworkError when attempting to fetch resource.', 'Connection refused']) {
+    classifyFailure(Object.assign(new Error(message), { name: 'NetworkError' }), 3);
+  }
+  const attempts = [
+    { backend: 'origin', outcome: 'http-error', status: 503, startMs: 0.1, durationMs: 2.25 },
+    { backend: 'mirrorS3', outcome: 'ok', status: 200, startMs: 2.4, durationMs: 7.5 },
+  ] as const;
+  serverTiming(attempts);
+  const record = logRecord({ time: new Date(0), requestId: 'build', method: 'GET', path: '/browse/benefits', override: null, attempts, backend: 'mirrorS3', status: 200, totalMs: 10.25, configProblems: [] });
+  JSON.stringify(record);
+}
