@@ -6,7 +6,9 @@
  * interleaved (the order swapped every round), over a fresh connection
  * each, and every answer is checked. The floor makes the hops the scenario
  * needs and nothing else: origin; origin then mirrorS3 (refusing, 503);
- * mirrorS3 alone (origin unhealthy: the service does not ask it).
+ * mirrorS3 alone (origin unhealthy: the service does not ask it). In the
+ * refusing world it also measures the crawler's other names (names.ts): a
+ * second-name hit and a full miss against a first-name hit, service only.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,7 +18,8 @@ import { promisify } from 'node:util';
 import { startStubBackend, type StubBackend } from '../stubs/index.ts';
 import { startViceroy, type ViceroyServer } from '../viceroy/server.ts';
 import { timedGet, type Timing } from './client.ts';
-import { BACKENDS, type BackendName, type BackendSpec, manifestToml } from './manifest.ts';
+import { BACKENDS, BENCH_GCS, type BackendName, type BackendSpec, manifestToml } from './manifest.ts';
+import { addNamePages, measureNames, namesTable, type NamesReport } from './names.ts';
 import { makePages, mirrorPath, PAGE_BYTES, pageBody, pagePath } from './pages.ts';
 import { scenarioById, type Scenario, type ScenarioId } from './scenarios.ts';
 import { percentile, ratio, round } from './stats.ts';
@@ -75,6 +78,8 @@ export interface RealRuntimeReport {
   readonly plan: RealRuntimePlan;
   readonly pageBytes: number;
   readonly rows: readonly RealRuntimeRow[];
+  /** The crawler's other names in the refusing world (same plan); null when that scenario was not run. */
+  readonly names: NamesReport | null;
   readonly wallMs: number;
 }
 
@@ -100,7 +105,9 @@ export async function measureRealRuntime(options: {
   const dir = await mkdtemp(join(tmpdir(), 'govuk-failover-real-runtime-'));
   const pages = await makePages(options.plan.warmup + options.plan.requests);
   const rows: RealRuntimeRow[] = [];
+  let names: NamesReport | null = null;
   try {
+    await addNamePages(pages, options.plan.warmup + options.plan.requests);
     say('compiling the forward-only service with js-compute-runtime');
     const floorWasm = await buildFloorWasm(dir);
     for (const id of options.scenarios ?? REAL_RUNTIME_SCENARIOS) {
@@ -113,6 +120,10 @@ export async function measureRealRuntime(options: {
         rows.push(await measureScenario(scenario, floor, world, options.plan));
         const row = rows.at(-1)!;
         say(`${scenario.title}: service p50 ${row.service.p50} ms, floor p50 ${row.floor.p50} ms, ${row.ratioP50}×`);
+        if (id === 'refuse') {
+          say('the crawler\'s other names: first-name hit, second-name hit, full miss');
+          names = await measureNames(world.service.url, options.plan);
+        }
       } finally {
         await world.close();
       }
@@ -121,7 +132,7 @@ export async function measureRealRuntime(options: {
     await pages.cleanup();
     await rm(dir, { recursive: true, force: true });
   }
-  return { viceroyVersion: options.viceroyVersion, plan: options.plan, pageBytes: PAGE_BYTES, rows, wallMs: Math.round(performance.now() - started) };
+  return { viceroyVersion: options.viceroyVersion, plan: options.plan, pageBytes: PAGE_BYTES, rows, names, wallMs: Math.round(performance.now() - started) };
 }
 
 interface World {
@@ -151,7 +162,7 @@ async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, v
       backends[name] = { port: stub.port, health: name === 'origin' ? scenario.originHealth : undefined };
     }
     const manifest = join(dir, `${scenario.id}.toml`);
-    await writeFile(manifest, manifestToml({ backends, config: {} }));
+    await writeFile(manifest, manifestToml({ backends, config: { ...BENCH_GCS.config }, secrets: BENCH_GCS.secrets }));
     // One at a time: each compiles an 11 MB wasm on start-up.
     servers.push(await startViceroy({ viceroy, wasm: serviceWasm, manifest }));
     servers.push(await startViceroy({ viceroy, wasm: floorWasm, manifest }));
@@ -238,6 +249,9 @@ export function realRuntimeSection(report: RealRuntimeReport, startedAt: string,
     '',
     renderMarkdown(realRuntimeTable(report)),
     '',
+    ...(report.names
+      ? [`The crawler's other names, service only (origin refusing), ratios to the first-name hit in the same run:`, '', renderMarkdown(namesTable(report.names)), '']
+      : []),
     REAL_END,
   ].join('\n');
 }
