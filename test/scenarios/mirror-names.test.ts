@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type BackendName, MIRRORS, type MirrorName } from '../../src/core/backends.ts';
 import type { Behaviour } from '../../stubs/index.ts';
 import { type Engine, engines } from './engines.ts';
-import { SLACK_MS } from './fault-matrix.ts';
+import { HEDGE_MS, SLACK_MS } from './fault-matrix.ts';
 import { expectedGcsAuthorization, type Observed, send } from './request.ts';
 import { manifestDocument, manifestSecret, startWorld, type World } from './world.ts';
 
@@ -79,6 +79,7 @@ const HELD_BY: Readonly<Record<MirrorName, Record<string, string>>> = {
     'www.gov.uk/fails-first/report.pdf.html': redirectPage('https://assets.publishing.service.gov.uk/media/4/report.pdf'),
     'www.gov.uk/fails-second/report.pdf.html': redirectPage('https://assets.publishing.service.gov.uk/media/5/report.pdf'),
     'www.gov.uk/plain-403/report.pdf.html': redirectPage('https://assets.publishing.service.gov.uk/media/7/report.pdf'),
+    'www.gov.uk/slow-walk/report.pdf.html': redirectPage('https://assets.publishing.service.gov.uk/media/8/report.pdf'),
   },
   mirrorGCS: {
     'www.gov.uk/gcs-only/report.pdf.html': redirectPage('https://assets.publishing.service.gov.uk/media/6/report.pdf'),
@@ -163,6 +164,22 @@ describe.each(engines())('on $name, a page under the crawler\'s other names', ({
     const r = await send(engine.url, '/plain-403/report.pdf');
     expectAnswer(r, 'mirrorS3Replica', 2, ['origin http-error 503', 'mirrorS3 http-error 403', 'mirrorS3Replica ok 200 report.pdf.html']);
     expect(asked('mirrorS3')).toEqual(['/www.gov.uk/plain-403/report.pdf']);
+  });
+
+  it('starts the next mirror hedge_after_ms after a mirror\'s first name, however far its walk has got', async () => {
+    await world.set({
+      ...ORIGIN_DOWN,
+      mirrorS3: {
+        kind: 'by-path',
+        paths: { '/www.gov.uk/slow-walk/report.pdf': { kind: 'delay', ms: HEDGE_MS / 2, then: { kind: 'status', status: 404 } }, '/www.gov.uk/slow-walk/report.pdf.html': { kind: 'hang' } },
+        otherwise: bucket('mirrorS3'),
+      },
+    });
+    const r = await send(engine.url, '/slow-walk/report.pdf');
+    expectAnswer(r, 'mirrorS3Replica', 2, ['origin http-error 503', 'mirrorS3 abandoned report.pdf.html', 'mirrorS3Replica ok 200 report.pdf.html']);
+    expect(asked('mirrorS3')).toEqual(['/www.gov.uk/slow-walk/report.pdf', '/www.gov.uk/slow-walk/report.pdf.html']);
+    expect(r.ms).toBeGreaterThanOrEqual(HEDGE_MS - 50);
+    expect(r.ms).toBeLessThan(HEDGE_MS + SLACK_MS);
   });
 
   it('signs each GCS request for the name it asks for', async () => {
