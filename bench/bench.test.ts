@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { chartSvg } from './chart.ts';
 import { generatedSection, BEGIN, END } from './markdown.ts';
+import { namesTable } from './names.ts';
 import { runBenchmark } from './measure.ts';
 import type { Report, SeriesReport } from './report.ts';
 import { scenarioById } from './scenarios.ts';
@@ -50,6 +51,7 @@ describe('bench (quick mode, two scenarios)', () => {
       scenarios: [scenarioById('healthy'), scenarioById('refuse')],
       settings: SETTINGS,
       throughput: true,
+      names: true,
     });
     expect(report.scenarios.map((s) => s.id)).toEqual(['healthy', 'refuse']);
     const n = SETTINGS.sequential.requests;
@@ -91,6 +93,19 @@ describe('bench (quick mode, two scenarios)', () => {
     }
     expect(tp.serviceToDirect).toBe(round(tp.results.service.rps / tp.results.directOrigin.rps));
 
+    // The crawler's other names, measured in the refusing world against a first-name hit.
+    const names = report.names!;
+    for (const [probe, s] of Object.entries(names.probes)) {
+      expect(s.errors, `${probe}: ${s.errorSamples.join('; ')}`).toBe(0);
+      expectFigures(s, SETTINGS.names.requests);
+    }
+    for (const probe of ['secondName', 'fullMiss'] as const) {
+      expect(names.ratios[probe].totalP50).toBe(round(names.probes[probe].total.p50 / names.probes.firstName.total.p50));
+      expect(names.ratios[probe].ttfbP95).toBe(round(names.probes[probe].ttfb.p95 / names.probes.firstName.ttfb.p95));
+    }
+    expect(Object.keys(names.probes.secondName.attempts ?? {}).sort()).toEqual(['mirrorS3 ok', 'origin connection-error']);
+    expect(Object.keys(names.probes.fullMiss.attempts ?? {}).sort()).toEqual(['mirrorGCS http-error', 'mirrorS3 http-error', 'mirrorS3Replica http-error', 'origin connection-error']);
+
     expect(report.build?.ran).toBe(false);
   });
 
@@ -99,6 +114,7 @@ describe('bench (quick mode, two scenarios)', () => {
     expect(text.split('\n')).toHaveLength(2 + report.scenarios.length);
     expect(renderMarkdown(targetTable(report.targets))).toContain('| failover with origin refusing');
     expect(renderText(otherTable(report))).toContain('requests/s');
+    expect(renderText(namesTable(report.names!)).split('\n')).toHaveLength(2 + 3);
 
     const svg = chartSvg(report);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
@@ -110,5 +126,6 @@ describe('bench (quick mode, two scenarios)', () => {
     expect(md.startsWith(BEGIN)).toBe(true);
     expect(md.endsWith(END)).toBe(true);
     expect(md).toContain('Command: `vitest`');
+    expect(md).toContain('### Mirror names');
   });
 });

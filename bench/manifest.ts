@@ -20,7 +20,15 @@ export interface ManifestSpec {
   readonly backends: Readonly<Record<BackendName, BackendSpec>>;
   /** Config store contents; an absent key uses the service's default. */
   readonly config: Readonly<Record<string, string>>;
+  /** Secret store `failover_secrets` contents; none when absent. */
+  readonly secrets?: Readonly<Record<string, string>>;
 }
+
+/** A GCS bucket name and HMAC key for the benchmark (not real ones), so that mirrorGCS is asked as in production. */
+export const BENCH_GCS = {
+  config: { gcs_bucket: 'govuk-bench-mirror' },
+  secrets: { gcs_access_id: 'GOOGBENCHACCESSID', gcs_secret_key: 'bench-secret-not-a-real-key' },
+} as const;
 
 /** Fastly's own default first-byte timeout (15 s), used where a scenario does not shorten it. */
 export const FASTLY_DEFAULT_FIRST_BYTE_TIMEOUT_MS = 15_000;
@@ -41,6 +49,10 @@ export function manifestToml(spec: ManifestSpec): string {
   for (const [key, value] of Object.entries(spec.config)) {
     if (!/^[a-z_]+$/.test(key)) throw new Error(`bad config key ${key}`);
     lines.push(`    ${key} = ${JSON.stringify(value)}`);
+  }
+  for (const [key, data] of Object.entries(spec.secrets ?? {})) {
+    if (!/^[a-z_]+$/.test(key)) throw new Error(`bad secret key ${key}`);
+    lines.push('', '  [[local_server.secret_stores.failover_secrets]]', `  key = "${key}"`, `  data = ${JSON.stringify(data)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@
  * else in the file (the analysis written by people) is left alone.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { namesTable } from './names.ts';
 import type { Report } from './report.ts';
 import { latencyTable, otherTable, renderMarkdown, targetTable } from './table.ts';
 
@@ -29,6 +30,9 @@ export function generatedSection(report: Report): string {
     '',
     renderMarkdown(targetTable(report.targets)),
     '',
+    ...(report.names
+      ? ['### Mirror names', '', `Origin refusing; ${report.names.plan.requests} rounds of the three requests (after ${report.names.plan.warmup} thrown away), ratios to the first-name hit in the same run.`, '', renderMarkdown(namesTable(report.names)), '']
+      : []),
     '### Throughput, size, build',
     '',
     renderMarkdown(otherTable(report)),

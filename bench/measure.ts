@@ -1,11 +1,13 @@
 /**
  * One benchmark run, as a function: for each scenario, its own world (stubs,
  * manifest, runtimes), latency measured and the world stopped; throughput in
- * the healthy world; then the build. Returns the report; writes nothing.
+ * the healthy world; the crawler's other names in the origin-refusing world;
+ * then the build. Returns the report; writes nothing.
  */
 import { binMainWasmBytes, measureBuild } from './build.ts';
 import { measureLatency, pagesNeeded } from './latency.ts';
 import { machineInfo } from './machine.ts';
+import { addNamePages, measureNames, type NamesReport } from './names.ts';
 import { makePages } from './pages.ts';
 import { evaluateTargets, scenarioReport, throughputReport, type Report, type ScenarioReport, type ThroughputReport } from './report.ts';
 import type { Scenario } from './scenarios.ts';
@@ -20,6 +22,8 @@ export interface RunOptions {
   readonly settings: Settings;
   /** Measure throughput (in the healthy scenario's world; needs that scenario). */
   readonly throughput: boolean;
+  /** Measure the crawler's other names (in the refusing scenario's world; needs that scenario). */
+  readonly names?: boolean;
   readonly progress?: (line: string) => void;
 }
 
@@ -32,7 +36,9 @@ export async function runBenchmark(options: RunOptions): Promise<Report> {
   const pages = await makePages(Math.max(pagesNeeded(settings.sequential), pagesNeeded(settings.staggered)));
   const scenarios: ScenarioReport[] = [];
   let throughput: ThroughputReport | null = null;
+  let names: NamesReport | null = null;
   try {
+    if (options.names) await addNamePages(pages, settings.names.warmup + settings.names.requests);
     for (const scenario of options.scenarios) {
       say(`${scenario.title}: starting stubs and runtimes`);
       const world = await startWorld(scenario, pages.root);
@@ -45,6 +51,10 @@ export async function runBenchmark(options: RunOptions): Promise<Report> {
         if (options.throughput && scenario.id === 'healthy') {
           say(`throughput at concurrency ${settings.throughput.concurrency}`);
           throughput = throughputReport(settings.throughput, await measureThroughput(world, settings.throughput));
+        }
+        if (options.names && scenario.id === 'refuse') {
+          say('the crawler\'s other names: first-name hit, second-name hit, full miss');
+          names = await measureNames(world.service.url, settings.names);
         }
       } finally {
         await world.close();
@@ -70,6 +80,7 @@ export async function runBenchmark(options: RunOptions): Promise<Report> {
     settings: { ...settings },
     scenarios,
     throughput,
+    names,
     build,
     targets: evaluateTargets(scenarios),
   };

@@ -9,7 +9,9 @@
  * origin; origin then mirrorS3 (refusing, 503); mirrorS3 alone (origin
  * unhealthy: the service does not ask it). Another build of the service
  * (`compare`, e.g. the code before a change) can be measured in the same
- * rounds, so before and after are compared in one run.
+ * rounds, so before and after are compared in one run. In the refusing world
+ * it also measures the crawler's other names (names.ts): a second-name hit
+ * and a full miss against a first-name hit, service only.
  */
 import { execFile } from 'node:child_process';
 import { Agent } from 'node:http';
@@ -20,7 +22,8 @@ import { promisify } from 'node:util';
 import { makeBucketDir, startStubBackend, type StubBackend } from '../stubs/index.ts';
 import { startViceroy, type ViceroyServer } from '../viceroy/server.ts';
 import { timedGet, type Timing } from './client.ts';
-import { BACKENDS, type BackendName, type BackendSpec, manifestToml } from './manifest.ts';
+import { BACKENDS, BENCH_GCS, type BackendName, type BackendSpec, manifestToml } from './manifest.ts';
+import { addNamePages, measureNames, namesTable, type NamesReport } from './names.ts';
 import { pageBody } from './pages.ts';
 import { scenarioById, type Scenario, type ScenarioId } from './scenarios.ts';
 import { percentile, ratio, round } from './stats.ts';
@@ -86,6 +89,8 @@ export interface RealRuntimeReport {
   readonly plan: RealRuntimePlan;
   readonly connections: 'fresh' | 'keep-alive';
   readonly rows: readonly RealRuntimeRow[];
+  /** The crawler's other names in the refusing world; null when that scenario was not run. */
+  readonly names: NamesReport | null;
   readonly wallMs: number;
 }
 
@@ -123,7 +128,9 @@ export async function measureRealRuntime(options: {
   for (const bytes of plan.pageBytes) for (let i = 0; i < plan.warmup + plan.requests; i++) files[mirrorKey(bytes, i)] = pageBody(bytes);
   const bucket = await makeBucketDir(files);
   const rows: RealRuntimeRow[] = [];
+  let names: NamesReport | null = null;
   try {
+    await addNamePages(bucket, plan.warmup + plan.requests);
     say('compiling the forward-only service with js-compute-runtime');
     const floorWasm = await buildFloorWasm(dir);
     // One world per origin health (the manifest says it); origin's behaviour is switched between scenarios.
@@ -140,6 +147,10 @@ export async function measureRealRuntime(options: {
             rows.push(...measured);
             for (const row of measured) say(`${scenario.title}, ${bytes / 1024} KiB, ${row.build}: p50 ${row.service.p50} ms, floor ${row.floor.p50} ms, ${row.ratioP50}×`);
           }
+          if (id === 'refuse') {
+            say("the crawler's other names: first-name hit, second-name hit, full miss");
+            names = await measureNames(world.services[0]!.server.url, plan);
+          }
         }
       } finally {
         await world.close();
@@ -149,7 +160,7 @@ export async function measureRealRuntime(options: {
     await bucket.cleanup();
     await rm(dir, { recursive: true, force: true });
   }
-  return { viceroyVersion: options.viceroyVersion, plan, connections: options.keepAlive ? 'keep-alive' : 'fresh', rows, wallMs: Math.round(performance.now() - started) };
+  return { viceroyVersion: options.viceroyVersion, plan, connections: options.keepAlive ? 'keep-alive' : 'fresh', rows, names, wallMs: Math.round(performance.now() - started) };
 }
 
 function originBehaviour(scenario: Scenario, bytes: number): Scenario['origin'] {
@@ -179,7 +190,7 @@ async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, v
       backends[name] = { port: stub.port, health: name === 'origin' ? scenario.originHealth : undefined };
     }
     const manifest = join(dir, `${scenario.originHealth ?? 'health-unset'}.toml`);
-    await writeFile(manifest, manifestToml({ backends, config: {} }));
+    await writeFile(manifest, manifestToml({ backends, config: { ...BENCH_GCS.config }, secrets: BENCH_GCS.secrets }));
     // One at a time: each compiles an 11 MB wasm on start-up.
     const services: (Build & { server: ViceroyServer })[] = [];
     for (const build of builds) {
@@ -299,6 +310,9 @@ export function realRuntimeSection(report: RealRuntimeReport, startedAt: string,
     '',
     renderMarkdown(realRuntimeTable(report)),
     '',
+    ...(report.names
+      ? [`The crawler's other names, service only (origin refusing), ratios to the first-name hit in the same run:`, '', renderMarkdown(namesTable(report.names)), '']
+      : []),
     REAL_END,
   ].join('\n');
 }

@@ -24,6 +24,7 @@ import { runBenchmark } from './measure.ts';
 import type { Report } from './report.ts';
 import { SCENARIOS, scenarioById } from './scenarios.ts';
 import { FULL, QUICK } from './settings.ts';
+import { namesTable } from './names.ts';
 import { latencyTable, otherTable, renderText, targetTable } from './table.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -81,6 +82,7 @@ export function printReport(report: Report): string {
     '',
     renderText(targetTable(report.targets)),
     '',
+    ...(report.names ? [renderText(namesTable(report.names)), ''] : []),
     renderText(otherTable(report)),
     '',
   ].join('\n');
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
     scenarios,
     settings,
     throughput: scenarios.some((s) => s.id === 'healthy'),
+    names: scenarios.some((s) => s.id === 'refuse'),
     progress: (line) => process.stderr.write(`bench: ${line}\n`),
   });
 
@@ -148,7 +151,7 @@ async function mainRealRuntime(args: Args): Promise<void> {
     keepAlive: args.keepAlive,
     progress: (line) => process.stderr.write(`bench: ${line}\n`),
   });
-  const text = renderText(realRuntimeTable(report));
+  const text = [renderText(realRuntimeTable(report)), ...(report.names ? ['', renderText(namesTable(report.names))] : [])].join('\n');
   process.stdout.write(`\ngovuk-failover on the real runtime (viceroy ${report.viceroyVersion}), ${mode}, ${startedAt}\n\n${text}\n`);
   const dir = join(args.out, `viceroy-${mode}${args.keepAlive ? '-keep-alive' : ''}`);
   await mkdir(dir, { recursive: true });

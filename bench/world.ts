@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startStubBackend, type StubBackend } from '../stubs/index.ts';
-import { BACKENDS, manifestToml, type BackendName, type BackendSpec } from './manifest.ts';
+import { BACKENDS, BENCH_GCS, manifestToml, type BackendName, type BackendSpec } from './manifest.ts';
 import { pageBody } from './pages.ts';
 import { startRuntimeProcess, type RuntimeProcess } from './runtime-process.ts';
 import type { Scenario } from './scenarios.ts';
@@ -53,11 +53,11 @@ export async function startWorld(scenario: Scenario, bucketRoot: string): Promis
           ? { port: stubs.origin.port, health: scenario.originHealth, firstByteTimeoutMs: scenario.originFirstByteTimeoutMs }
           : { port: stubs[name].port };
     }
-    const config: Record<string, string> = {};
+    const config: Record<string, string> = { ...BENCH_GCS.config };
     if (scenario.hedgeAfterMs !== undefined) config.hedge_after_ms = String(scenario.hedgeAfterMs);
     dir = await mkdtemp(join(tmpdir(), 'govuk-failover-bench-'));
     const manifestPath = join(dir, 'fastly.toml');
-    await writeFile(manifestPath, manifestToml({ backends, config }));
+    await writeFile(manifestPath, manifestToml({ backends, config, secrets: BENCH_GCS.secrets }));
     const results = await Promise.allSettled([startRuntimeProcess(manifestPath, SERVICE_ENTRY), startRuntimeProcess(manifestPath, NULL_SERVICE_ENTRY)]);
     for (const r of results) if (r.status === 'fulfilled') runtimes.push(r.value);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

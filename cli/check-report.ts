@@ -22,7 +22,7 @@ export function checkText(report: CheckReport): string {
   ]);
   const timings = report.rows.map((r) => `  ${requestLabel(r.override).padEnd(16)} ${r.serverTiming || NONE}`);
   return [
-    `GET ${report.url}  (mirror object: ${report.mirrorKey})`,
+    `GET ${report.url}  (${report.mirrorKeys.length > 1 ? `mirror objects, in turn: ${report.mirrorKeys.join(', ')}` : `mirror object: ${report.mirrorKey}`})`,
     '',
     renderTable(HEADER, rows),
     'Server-Timing:',

@@ -44,6 +44,16 @@ describe('check', () => {
     expect(run.stderr).toContain('  mirrorS3: 200 in ');
   });
 
+  it('a document the mirrors hold only as its saved redirect: the names asked in turn, and which one served', async () => {
+    for (const mirror of MIRRORS) await world.buckets[mirror].write('www.gov.uk/moved/report.pdf.html', PAGE);
+    const run = await runCli(['check', '/moved/report.pdf', '--service', world.service]);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`GET ${world.service}/moved/report.pdf  (mirror objects, in turn: www.gov.uk/moved/report.pdf, www.gov.uk/moved/report.pdf.html)`);
+    for (const mirror of MIRRORS) expect(run.stdout).toContain(`${mirror};desc="ok 200 report.pdf.html";dur=`);
+    expect(run.stdout).toContain('3 of 3 mirrors have it.');
+  });
+
   it('--json gives the same as JSON, with the headers of the real service', async () => {
     await mirrorPage('/as-json');
     const { code, report } = await checkJson('/as-json');

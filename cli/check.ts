@@ -41,8 +41,10 @@ export interface CheckRow {
 
 export interface CheckReport {
   readonly url: string;
-  /** Where the mirrors keep the page (with the default www.gov.uk prefix). */
+  /** Where the mirrors keep the page (with the default www.gov.uk prefix): the first name the service asks for. */
   readonly mirrorKey: string;
+  /** Every name the service asks each mirror for, in turn (one to three). */
+  readonly mirrorKeys: readonly string[];
   readonly ok: boolean;
   readonly served: boolean;
   readonly mirrorsWithPage: readonly MirrorName[];
@@ -77,7 +79,7 @@ export async function runCheck(target: Target, options: CheckOptions, progress: 
   const originResult = results.find((r) => r.override === 'origin')?.result;
   const reference = originResult?.ok && originResult.status === 200 ? referenceFrom(originResult, target.url) : undefined;
   const rows = results.map(({ override, result }) => toRow(override, result, reference?.ok ? reference : undefined, target.url));
-  return judge(target.url.href, resolveMirrorPath(target.url).key, rows);
+  return judge(target.url.href, resolveMirrorPath(target.url).names.map((n) => n.key), rows);
 }
 
 function toRow(override: BackendName | null, result: ProbeResult, reference: (Reference & { ok: true }) | undefined, url: URL): CheckRow {
@@ -125,7 +127,7 @@ function what(row: CheckRow): string {
   return `${row.status} from ${from}${row.note ? ` (${row.note.replace(/\.$/, '')})` : ''}`;
 }
 
-function judge(url: string, mirrorKey: string, rows: readonly CheckRow[]): CheckReport {
+function judge(url: string, mirrorKeys: readonly string[], rows: readonly CheckRow[]): CheckReport {
   const issues: string[] = [];
   const asUsers = rows.find((r) => r.override === null);
   const origin = rows.find((r) => r.override === 'origin');
@@ -149,5 +151,5 @@ function judge(url: string, mirrorKey: string, rows: readonly CheckRow[]): Check
   const servedPart = served ? `served (${asUsers?.status} from ${asUsers?.backendName})` : 'NOT served to users';
   const mirrorPart = mirrorsWithPage.length > 0 ? `${mirrorsWithPage.length} of ${MIRRORS.length} mirrors have it` : 'NO mirror has it';
   const summary = `${ok ? 'OK' : 'PROBLEM'}: ${servedPart}, and ${mirrorPart}.`;
-  return { url, mirrorKey, ok, served, mirrorsWithPage, summary, issues, rows };
+  return { url, mirrorKey: mirrorKeys[0]!, mirrorKeys, ok, served, mirrorsWithPage, summary, issues, rows };
 }

@@ -32,11 +32,28 @@ export interface AttemptRecord {
   durationMs: number;
   /** A short reason for `unavailable` and `error`. */
   detail?: string;
+  /** For a mirror: the object keys asked, in order; the last one gave the outcome. */
+  objects?: readonly string[];
 }
 
 /** Thrown by a sender for a backend that cannot be contacted (missing, or not configured). */
 export class BackendUnavailable extends Error {
   override readonly name = 'BackendUnavailable';
+}
+
+/**
+ * A transport failure of a later request within one attempt (a mirror asked for
+ * its next name), with the time that request took: the attempt's own duration
+ * would include the requests before it.
+ */
+export class LaterRequestFailure extends Error {
+  override readonly name = 'LaterRequestFailure';
+  constructor(
+    override readonly cause: unknown,
+    readonly elapsedMs: number,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
 }
 
 /**
@@ -47,6 +64,7 @@ export class BackendUnavailable extends Error {
  * timeout, which is never shorter than `timeoutFloorMs`.
  */
 export function classifyFailure(error: unknown, elapsedMs: number, timeoutFloorMs = 1000): 'timeout' | 'connection-error' | 'error' {
+  if (error instanceof LaterRequestFailure) return classifyFailure(error.cause, error.elapsedMs, timeoutFloorMs);
   const name = typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
   const message = typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
   const isTransport = name === 'NetworkError' || name === 'TypeError' || /network|fetch|connect|socket/i.test(message);

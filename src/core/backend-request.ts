@@ -1,13 +1,13 @@
 /**
  * The request each backend receives. Origin gets the client's request as it
- * came (less the override token); a mirror gets a fresh GET or HEAD for the
- * crawler's copy of the page, with only harmless headers.
+ * came (less the override token); a mirror gets a fresh GET for one of the
+ * names of the crawler's copy of the page, with only harmless headers.
  */
 import { type BackendName, type MirrorName, isMirror } from './backends.ts';
 import { BackendUnavailable } from './attempt.ts';
 import type { Config } from './config.ts';
 import { signGcsRequest } from './gcs-signature.ts';
-import { mirrorRequestPath } from './mirror-path.ts';
+import { type MirrorObjectName, resolveMirrorPath } from './mirror-path.ts';
 import { OVERRIDE_TOKEN_HEADER } from './override.ts';
 
 /**
@@ -32,9 +32,15 @@ export interface BackendRequestContext {
   readonly date: () => Date;
 }
 
-export async function buildBackendRequest(backend: BackendName, original: Request, context: BackendRequestContext): Promise<Request> {
+/** The names a mirror is asked for, in turn, for this request (one to three; see mirror-path.ts). */
+export function mirrorNames(mirror: MirrorName, original: Request, config: Config): readonly MirrorObjectName[] {
+  return resolveMirrorPath(new URL(original.url), config[mirror].prefix).names;
+}
+
+/** The request for `backend`; for a mirror, for the object `name` (the first of mirrorNames when left out). */
+export async function buildBackendRequest(backend: BackendName, original: Request, context: BackendRequestContext, name?: MirrorObjectName): Promise<Request> {
   if (!isMirror(backend)) return originRequest(original);
-  return mirrorRequest(backend, original, context);
+  return mirrorRequest(backend, original, context, name ?? mirrorNames(backend, original, context.config)[0]!);
 }
 
 function originRequest(original: Request): Request {
@@ -42,10 +48,10 @@ function originRequest(original: Request): Request {
   return original;
 }
 
-async function mirrorRequest(mirror: MirrorName, original: Request, context: BackendRequestContext): Promise<Request> {
+async function mirrorRequest(mirror: MirrorName, original: Request, context: BackendRequestContext, name: MirrorObjectName): Promise<Request> {
   const settings = context.config[mirror];
   const url = new URL(original.url);
-  const path = mirrorRequestPath(url, settings.prefix);
+  const path = name.requestPath;
   const headers = new Headers();
   for (const name of MIRROR_FORWARDED_HEADERS) {
     const value = original.headers.get(name);

@@ -11,11 +11,28 @@ export const FAILOVER_HEADER = 'Fastly-Failover';
 export const RESTARTS_HEADER = 'Fastly-Restarts';
 export const SERVER_TIMING_HEADER = 'Server-Timing';
 
-/** One `Server-Timing` entry per backend considered: `mirrorS3;desc="ok 200";dur=12.5`. */
+/**
+ * One `Server-Timing` entry per backend considered: `mirrorS3;desc="ok 200";dur=12.5`.
+ * A mirror that was asked for more than the page's first name also names the last
+ * object it was asked for: `mirrorS3;desc="ok 200 report.pdf.html";dur=25.1`.
+ */
 export function serverTiming(attempts: readonly AttemptRecord[]): string {
   return attempts
-    .map((a) => `${a.backend};desc="${a.outcome}${a.status === undefined ? '' : ` ${a.status}`}";dur=${round(a.durationMs)}`)
+    .map((a) => `${a.backend};desc="${a.outcome}${a.status === undefined ? '' : ` ${a.status}`}${laterName(a)}";dur=${round(a.durationMs)}`)
     .join(', ');
+}
+
+/** Longest object name shown in `Server-Timing` (its end, where the names differ, is kept). */
+export const SHOWN_NAME_CHARS = 64;
+
+/** ` <last segment of the last key asked>` when a mirror went past the first name, else `''`. */
+function laterName(attempt: AttemptRecord): string {
+  const objects = attempt.objects ?? [];
+  if (objects.length < 2) return '';
+  const key = objects[objects.length - 1]!;
+  // Characters that end or split a Server-Timing entry are written as %XX.
+  const name = key.slice(key.lastIndexOf('/') + 1).replace(/[",;=\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return ` ${name.length > SHOWN_NAME_CHARS ? `...${name.slice(-(SHOWN_NAME_CHARS - 3))}` : name}`;
 }
 
 export interface LogRecord {
@@ -24,7 +41,16 @@ export interface LogRecord {
   readonly method: string;
   readonly path: string;
   readonly override: string | null;
-  readonly attempts: readonly { backend: BackendName; outcome: string; status: number | null; start_ms: number; ms: number; detail?: string }[];
+  readonly attempts: readonly {
+    backend: BackendName;
+    outcome: string;
+    status: number | null;
+    start_ms: number;
+    ms: number;
+    detail?: string;
+    /** For a mirror: the object keys asked, in order; the last one gave the outcome. */
+    objects?: readonly string[];
+  }[];
   readonly backend: BackendName | 'error';
   readonly status: number;
   readonly total_ms: number;
@@ -59,6 +85,7 @@ export function logRecord(fields: {
       start_ms: round(a.startMs),
       ms: round(a.durationMs),
       ...(a.detail ? { detail: a.detail } : {}),
+      ...(a.objects ? { objects: a.objects } : {}),
     })),
     backend: fields.backend,
     status: fields.status,

@@ -158,7 +158,7 @@ export function runFailover(plan: FailoverPlan, deps: FailoverDeps): Promise<Fai
  * which is what keeps a 5xx for 1 s; the backend's between-bytes timeout
  * bounds how long that can take.
  */
-function discard(response: Response): void {
+export function discard(response: Response): void {
   try {
     response.arrayBuffer().catch(() => undefined);
   } catch {

@@ -4,10 +4,10 @@
  * The crawler (alphagov/govuk-mirror) saves each page under
  * `<host>/<EscapedPath of the page URL>`, with `index` for a directory and an
  * extension for the answer's content type appended when the last segment lacks
- * one that type lists (`.html` for an HTML page, unless it ends in `.htm`,
- * `.ehtml` or `.html`). Its output is
- * uploaded to S3 and GCS under a directory (the "prefix", `www.gov.uk` by
- * default). This module turns an incoming request URL into
+ * one that type lists (see crawler-names.ts). Its output is uploaded to S3 and
+ * GCS under a directory (the "prefix", `www.gov.uk` by default). This module
+ * turns an incoming request URL into the names the page can be stored under,
+ * most likely first (at most three), each as
  *
  *  - the object key (`www.gov.uk/browse/benefits.html`), and
  *  - the path to request from the bucket (`/www.gov.uk/browse/benefits.html`),
@@ -41,10 +41,11 @@
  *    which Go's url.Parse would refuse, is percent-encoded the same way.)
  *  - Invalid percent-encoding (`/%zz`, a trailing `%`) makes Go's url.Parse
  *    fail, so the crawler can never have stored such a page: the result is
- *    `ok: false` (`invalid-percent-encoding`); its key still is safe, the
- *    stray `%` written as `%25`, and fetching it will simply miss.
- *  - A key longer than 1024 UTF-8 bytes (the S3 and GCS limit) is
- *    `ok: false` (`key-too-long`); its key is still returned unchanged.
+ *    `ok: false` (`invalid-percent-encoding`) with one name, still safe (the
+ *    stray `%` written as `%25`); fetching it will simply miss.
+ *  - A name whose key is longer than 1024 UTF-8 bytes (the S3 and GCS limit)
+ *    cannot exist and is left out; when that leaves none, the result is
+ *    `ok: false` (`key-too-long`) with the first name still returned unchanged.
  *  - The prefix is trusted config: leading, trailing and repeated slashes are
  *    dropped. An empty prefix puts keys at the bucket root (`index.html`,
  *    request path `/index.html`); a key never starts with `/`.
@@ -57,44 +58,33 @@
  * query and fragment are cut, `\` is a separator, tab/LF/CR are dropped,
  * dot segments (`.`, `..` and their encoded spellings `%2e`, `.%2e`, `%2e.`,
  * `%2e%2e`, any case) are resolved as WHATWG does, never above the root, and
- * any `.`/`..` segment left after escaping is resolved the same way. So the key
- * always is `<prefix>/…` and no segment of it is `.` or `..`; in the request
+ * any `.`/`..` segment left after escaping is resolved the same way. So every
+ * key is `<prefix>/…` and no segment of it is `.` or `..`; in the request
  * path every byte outside `A-Z a-z 0-9 - . _ ~` is percent-encoded, so the
  * bucket's single decoding gives back exactly the key.
  */
+
+import { lastSegmentNames } from './crawler-names.ts';
 
 export const DEFAULT_MIRROR_PREFIX = 'www.gov.uk';
 
 /** S3 and GCS both limit object names to 1024 bytes of UTF-8. */
 export const MAX_OBJECT_KEY_BYTES = 1024;
 
-/**
- * Extensions the service takes as a document's own (case-sensitive), as the VCL
- * did; a last segment without one of these, or one of HTML_EXTENSIONS, gets
- * `.html` appended.
- */
-export const DOCUMENT_EXTENSIONS: ReadonlySet<string> = new Set([
-  'atom', 'chm', 'css', 'csv', 'diff', 'doc', 'docx', 'dot', 'dxf', 'eps', 'gif', 'gml', 'html',
-  'ico', 'ics', 'jpeg', 'jpg', 'JPG', 'js', 'json', 'kml', 'odp', 'ods', 'odt', 'pdf', 'PDF',
-  'png', 'ppt', 'pptx', 'ps', 'rdf', 'rtf', 'sch', 'svg', 'txt', 'wsdl', 'xls', 'xlsm', 'xlsx',
-  'xlt', 'xml', 'xsd', 'xslt', 'woff', 'woff2', 'zip',
-]);
-
-/**
- * The extensions Go's mime package lists for `text/html` and the crawler keeps on
- * an HTML page's name (it drops `.shtml` from that list), so `/old/page.htm` is
- * stored as `page.htm`, not `page.htm.html`. Case-sensitive, as the crawler is.
- */
-export const HTML_EXTENSIONS: ReadonlySet<string> = new Set(['ehtml', 'htm', 'html']);
-
 export type MirrorPathProblem = 'invalid-percent-encoding' | 'key-too-long';
 
-export interface MirrorPathOk {
-  readonly ok: true;
+/** One name a page can be stored under. */
+export interface MirrorObjectName {
   /** The object key in the bucket, e.g. `www.gov.uk/a%20b.html`. */
   readonly key: string;
   /** The path to request from the bucket, e.g. `/www.gov.uk/a%2520b.html`. */
   readonly requestPath: string;
+}
+
+export interface MirrorPathOk extends MirrorObjectName {
+  readonly ok: true;
+  /** Every name the crawler can have stored the page under, most likely first (1 to 3); `key` and `requestPath` are the first. */
+  readonly names: readonly MirrorObjectName[];
 }
 
 export interface MirrorPathRejected {
@@ -106,13 +96,15 @@ export interface MirrorPathRejected {
   readonly key: string;
   /** The matching request path; fetching it will miss. */
   readonly requestPath: string;
+  /** Just that name: asking for more could only miss more. */
+  readonly names: readonly MirrorObjectName[];
 }
 
 export type MirrorPathResult = MirrorPathOk | MirrorPathRejected;
 
 /**
- * Where the page for `requestUrl` lives in the mirror, with `ok: false` when
- * the crawler cannot have stored it. `requestUrl` is what the edge sees: a full
+ * Where the page for `requestUrl` can live in the mirror (its names, most
+ * likely first), with `ok: false` when the crawler cannot have stored it. `requestUrl` is what the edge sees: a full
  * URL string or a `URL`. A string that is not an absolute URL (say `/a b?q`) is
  * parsed as a path of www.gov.uk, so a path string gives the same answer as the
  * full URL; a string no URL parser accepts is taken as a raw path.
@@ -156,35 +148,29 @@ function resolveRawPath(path: string, prefix: string): MirrorPathResult {
   const fixed = segments.map(fixStrayPercents);
   const escaped = goEscapedSegments(fixed, isGoValidEncoded(wholePath));
   const pathSegments = clampDotSegments(escaped);
-  if (directory || pathSegments.length === 0) {
-    pathSegments.push('index.html');
-  } else {
-    const last = pathSegments.length - 1;
-    const name = pathSegments[last] ?? '';
-    if (!hasKeptExtension(name)) pathSegments[last] = `${name}.html`;
-  }
+  const lastNames = directory || pathSegments.length === 0 ? ['index.html'] : lastSegmentNames(pathSegments.pop() ?? '');
+  const all = lastNames.map((last) => objectName([...prefixSegments, ...pathSegments, last]));
+  const first = all[0]!;
+  const names = all.filter((name) => utf8Length(name.key) <= MAX_OBJECT_KEY_BYTES);
 
-  const keySegments = [...prefixSegments, ...pathSegments];
-  const key = keySegments.join('/');
-  const requestPath = `/${keySegments.map(encodeRequestSegment).join('/')}`;
-
-  if (problem === undefined) {
-    const bytes = utf8Length(key);
-    if (bytes > MAX_OBJECT_KEY_BYTES) {
-      problem = 'key-too-long';
-      detail = `object key is ${bytes} bytes, over the ${MAX_OBJECT_KEY_BYTES}-byte limit`;
-    }
+  if (problem === undefined && names.length === 0) {
+    problem = 'key-too-long';
+    detail = `object key is ${utf8Length(first.key)} bytes, over the ${MAX_OBJECT_KEY_BYTES}-byte limit`;
   }
-  if (problem !== undefined) return { ok: false, problem, detail, key, requestPath };
-  return { ok: true, key, requestPath };
+  if (problem !== undefined) return { ok: false, problem, detail, ...first, names: [first] };
+  return { ok: true, ...names[0]!, names };
 }
 
-/** The object key for `requestUrl` (always inside `prefix`; see resolveMirrorPath for when it can't exist). */
+function objectName(keySegments: readonly string[]): MirrorObjectName {
+  return { key: keySegments.join('/'), requestPath: `/${keySegments.map(encodeRequestSegment).join('/')}` };
+}
+
+/** The first object key for `requestUrl` (always inside `prefix`; see resolveMirrorPath for when it can't exist). */
 export function mirrorObjectKey(requestUrl: string | URL, prefix: string = DEFAULT_MIRROR_PREFIX): string {
   return resolveMirrorPath(requestUrl, prefix).key;
 }
 
-/** The path to request from the bucket for `requestUrl` (starts with `/<encoded prefix>/`). */
+/** The path to request first from the bucket for `requestUrl` (starts with `/<encoded prefix>/`). */
 export function mirrorRequestPath(requestUrl: string | URL, prefix: string = DEFAULT_MIRROR_PREFIX): string {
   return resolveMirrorPath(requestUrl, prefix).requestPath;
 }
@@ -378,14 +364,6 @@ function goEscapeBytes(bytes: readonly number[], slashInName: boolean): string {
 function goEscapedSegments(segments: readonly string[], validPath: boolean): string[] {
   if (validPath) return [...segments];
   return segments.map((s) => goEscapeBytes(percentDecodeToBytes(s), true));
-}
-
-/** Whether the last segment keeps its name: a document extension, or one the crawler keeps for HTML. */
-function hasKeptExtension(segment: string): boolean {
-  const dot = segment.lastIndexOf('.');
-  if (dot < 0) return false;
-  const extension = segment.slice(dot + 1);
-  return DOCUMENT_EXTENSIONS.has(extension) || HTML_EXTENSIONS.has(extension);
 }
 
 /** Every byte outside RFC 3986 unreserved is percent-encoded (so `%`→`%25`, `+`→`%2B`). */

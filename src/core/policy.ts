@@ -33,3 +33,22 @@ export function isAcceptable(mode: Mode, method: string, backend: BackendName, r
   if (!FAILOVER_METHODS.includes(method)) return true;
   return response.status < 500 || response.headers.has(NO_FALLBACK_HEADER);
 }
+
+/**
+ * A bucket's answers for an object it does not hold: 404, and 403 with the error
+ * code AccessDenied, which S3 and GCS send instead for a private bucket (they do
+ * not say which keys exist). Such an answer sends the service to the page's next
+ * name on the same mirror; any other answer or failure, to the next mirror.
+ */
+export const MISSING_OBJECT = { statuses: [404], denied: { status: 403, code: 'AccessDenied' } } as const;
+
+/** Whether a mirror's answer means "no object of that name"; `errorCode` is the bucket's `<Code>`, when read. */
+export function isMissingObject(status: number, errorCode: string | undefined): boolean {
+  if ((MISSING_OBJECT.statuses as readonly number[]).includes(status)) return true;
+  return status === MISSING_OBJECT.denied.status && errorCode === MISSING_OBJECT.denied.code;
+}
+
+/** Whether the bucket's error code must be read to judge this status. */
+export function needsErrorCode(status: number): boolean {
+  return status === MISSING_OBJECT.denied.status;
+}

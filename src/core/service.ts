@@ -5,7 +5,7 @@
  */
 import type { AttemptRecord } from './attempt.ts';
 import { type BackendName, isMirror } from './backends.ts';
-import { buildBackendRequest, type GcsCredentials } from './backend-request.ts';
+import { buildBackendRequest, type GcsCredentials, mirrorNames } from './backend-request.ts';
 import { type CacheRule, cacheRuleFor, deliveredCacheControl } from './cache-policy.ts';
 import type { Clock } from './clock.ts';
 import { type Config, SECRET_KEYS } from './config.ts';
@@ -20,6 +20,8 @@ import {
 } from './diagnostics.ts';
 import { ERROR_PAGE_HTML, RETRY_AFTER_SECONDS } from './error-page.ts';
 import { runFailover } from './failover.ts';
+import type { MirrorObjectName } from './mirror-path.ts';
+import { mirrorWalks } from './mirror-walk.ts';
 import { decideOverride, OVERRIDE_HEADER, OVERRIDE_IGNORED_HEADER, OVERRIDE_TOKEN_HEADER } from './override.ts';
 import { type Health, isAcceptable, type Mode, planCandidates } from './policy.ts';
 import { checkRequest, rawPath } from './request-checks.ts';
@@ -92,6 +94,9 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     date: env.date,
     gcsCredentials: () => readGcsCredentials(env),
   };
+  const send = async (backend: BackendName, name?: MirrorObjectName) =>
+    env.send(backend, await buildBackendRequest(backend, request, context, name), cacheRuleFor(mode, method, backend, env.config));
+  const mirrors = mirrorWalks({ clock: env.clock, names: (mirror) => mirrorNames(mirror, request, env.config), ask: send });
   const result = await runFailover(
     {
       candidates: planCandidates(method, overrideBackend, (b) => env.health(b)),
@@ -100,9 +105,10 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     },
     {
       clock: env.clock,
-      send: async (backend) => env.send(backend, await buildBackendRequest(backend, request, context), cacheRuleFor(mode, method, backend, env.config)),
+      send: (backend) => (isMirror(backend) ? mirrors.send(backend) : send(backend)),
     },
   );
+  mirrors.finish(result.attempts);
 
   const overrideLog = overrideBackend ?? (override.kind === 'ignored' ? `ignored (${override.reason})` : null);
   let response: Response;

@@ -1,11 +1,13 @@
 /**
- * Properties of the mirror mapping that hold for every input: the key stays
- * inside the prefix, no segment of it is `.` or `..`, the request path is a
- * valid URL path that the bucket decodes back to exactly the key, the answer
- * never depends on how the URL was handed over, and nothing throws.
+ * Properties of the mirror mapping that hold for every input: every name the
+ * service asks for stays inside the prefix, no segment of it is `.` or `..`,
+ * its request path is a valid URL path that the bucket decodes back to exactly
+ * its key, there are one to three names differing only in the last segment,
+ * the answer never depends on how the URL was handed over, and nothing throws.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_OBJECT_NAMES } from '../../src/core/crawler-names.ts';
 import {
   MAX_OBJECT_KEY_BYTES,
   type MirrorPathResult,
@@ -56,12 +58,12 @@ function fullUrl(p: string): string {
 const utf8 = new TextEncoder();
 
 describe('mirror mapping properties', () => {
-  it('keeps every key inside the prefix, with no . or .. segment, in printable ASCII', () => {
+  it('keeps every name\'s key inside the prefix, with no . or .. segment, in printable ASCII', () => {
     fc.assert(
       fc.property(path, prefix, (p, pre) => {
         const head = normalizeMirrorPrefix(pre);
         const depth = head === '' ? 0 : head.split('/').length;
-        for (const { result } of resolveEveryWay(p, pre)) {
+        for (const result of resolveEveryWay(p, pre).flatMap((way) => way.result.names)) {
           const segments = result.key.split('/');
           expect(head === '' || result.key.startsWith(`${head}/`)).toBe(true);
           expect(result.key.startsWith('/')).toBe(false);
@@ -78,10 +80,10 @@ describe('mirror mapping properties', () => {
     );
   });
 
-  it('asks for a valid URL path that the bucket decodes once back to exactly the key', () => {
+  it('asks for valid URL paths that the bucket decodes once back to exactly each key', () => {
     fc.assert(
       fc.property(path, prefix, (p, pre) => {
-        for (const { result } of resolveEveryWay(p, pre)) {
+        for (const result of resolveEveryWay(p, pre).flatMap((way) => way.result.names)) {
           const { key, requestPath } = result;
           expect(requestPath.startsWith('/')).toBe(true);
           const segments = requestPath.slice(1).split('/');
@@ -92,6 +94,27 @@ describe('mirror mapping properties', () => {
         }
       }),
       runs(2000),
+    );
+  });
+
+  it('gives one to three distinct names, the first as key, that differ only in the last segment and fit the limit', () => {
+    fc.assert(
+      fc.property(path, prefix, (p, pre) => {
+        for (const { result } of resolveEveryWay(p, pre)) {
+          const { names } = result;
+          expect(names.length).toBeGreaterThanOrEqual(1);
+          expect(names.length).toBeLessThanOrEqual(result.ok ? MAX_OBJECT_NAMES : 1);
+          expect(names[0]).toEqual({ key: result.key, requestPath: result.requestPath });
+          expect(new Set(names.map((n) => n.key)).size).toBe(names.length);
+          const directory = (key: string) => key.slice(0, key.lastIndexOf('/') + 1);
+          for (const name of names) {
+            expect(directory(name.key)).toBe(directory(result.key));
+            expect(directory(name.requestPath)).toBe(directory(result.requestPath));
+            if (result.ok) expect(utf8.encode(name.key).length).toBeLessThanOrEqual(MAX_OBJECT_KEY_BYTES);
+          }
+        }
+      }),
+      runs(1000),
     );
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DOCUMENT_EXTENSIONS, MAX_OBJECT_NAMES } from '../../src/core/crawler-names.ts';
 import {
   DEFAULT_MIRROR_PREFIX,
-  DOCUMENT_EXTENSIONS,
   MAX_OBJECT_KEY_BYTES,
   goEscapedPath,
   mirrorObjectKey,
@@ -22,6 +22,8 @@ interface Row {
   /** Bucket request path, without the `/www.gov.uk/` prefix; defaults to `key` when nothing needs encoding. */
   readonly req?: string;
   readonly problem?: 'invalid-percent-encoding' | 'key-too-long';
+  /** The names asked after the first, in order: a key (its request path is the key as it is), or [key, request path]. */
+  readonly more?: readonly (string | readonly [string, string])[];
 }
 
 // Expected keys for valid paths were cross-checked against Go 1.19 net/url
@@ -34,13 +36,28 @@ const TABLE: readonly Row[] = [
   { path: '/browse/benefits', key: 'browse/benefits.html' },
   { path: '/browse/benefits/', key: 'browse/benefits/index.html' },
   { path: '/browse/benefits//', key: 'browse/benefits/index.html' },
-  { path: '/government/publications/x.pdf', key: 'government/publications/x.pdf' },
-  { path: '/x.PDF', key: 'x.PDF' },
-  { path: '/x.Pdf', key: 'x.Pdf.html' },
-  { path: '/a.JPG', key: 'a.JPG' },
-  { path: '/a.Jpg', key: 'a.Jpg.html' },
-  { path: '/assets/app.css', key: 'assets/app.css' },
-  { path: '/fonts/x.woff2', key: 'fonts/x.woff2' },
+  // A document extension: the file first, then the HTML page a saved redirect is, then (for
+  // another case of the extension) the name as it is, for a type Go lists no extension for.
+  { path: '/government/publications/x.pdf', key: 'government/publications/x.pdf', more: ['government/publications/x.pdf.html'] },
+  { path: '/government/uploads/system/uploads/attachment_data/file/1/report.pdf', key: 'government/uploads/system/uploads/attachment_data/file/1/report.pdf', more: ['government/uploads/system/uploads/attachment_data/file/1/report.pdf.html'] },
+  { path: '/media/1/Report.PDF', key: 'media/1/Report.PDF.pdf', more: ['media/1/Report.PDF.html', 'media/1/Report.PDF'] },
+  { path: '/x.PDF', key: 'x.PDF.pdf', more: ['x.PDF.html', 'x.PDF'] },
+  { path: '/x.Pdf', key: 'x.Pdf.pdf', more: ['x.Pdf.html', 'x.Pdf'] },
+  // Go's list for image/jpeg ends in .pjpeg: that, not .jpg, is what the crawler appends.
+  { path: '/a.JPG', key: 'a.JPG.pjpeg', more: ['a.JPG.html', 'a.JPG'] },
+  { path: '/a.Jpg', key: 'a.Jpg.pjpeg', more: ['a.Jpg.html', 'a.Jpg'] },
+  { path: '/a.jpg', key: 'a.jpg', more: ['a.jpg.html'] },
+  // Go's lists for Word, Excel and XML lack these extensions, whatever their case.
+  { path: '/x.dot', key: 'x.dot.doc', more: ['x.dot.html', 'x.dot'] },
+  { path: '/x.xsd', key: 'x.xsd.xml', more: ['x.xsd.html', 'x.xsd'] },
+  // Go lists no extension for the type: the file keeps its name in any case.
+  { path: '/x.chm', key: 'x.chm', more: ['x.chm.html'] },
+  { path: '/x.KML', key: 'x.KML', more: ['x.KML.html'] },
+  { path: '/assets/app.css', key: 'assets/app.css', more: ['assets/app.css.html'] },
+  { path: '/fonts/x.woff2', key: 'fonts/x.woff2', more: ['fonts/x.woff2.html'] },
+  { path: '/.pdf', key: '.pdf', more: ['.pdf.html'] },
+  { path: '/x.constructor', key: 'x.constructor.html' },
+  { path: '/x.tar.gz', key: 'x.tar.gz.html' },
   { path: '/foo.bar', key: 'foo.bar.html' },
   { path: '/foo.cy', key: 'foo.cy.html' },
   { path: '/foo.html', key: 'foo.html' },
@@ -84,7 +101,7 @@ const TABLE: readonly Row[] = [
   { path: '/a/.', key: 'a/index.html' },
   { path: '/a/%2e', key: 'a/index.html' },
   { path: '/a%2fb', key: 'a%2fb.html', req: 'a%252fb.html' },
-  { path: '/a%2Fb.pdf', key: 'a%2Fb.pdf', req: 'a%252Fb.pdf' },
+  { path: '/a%2Fb.pdf', key: 'a%2Fb.pdf', req: 'a%252Fb.pdf', more: [['a%2Fb.pdf.html', 'a%252Fb.pdf.html']] },
   { path: '/..%2f..%2fsecret', key: '..%2f..%2fsecret.html', req: '..%252f..%252fsecret.html' },
   { path: '/..%2e', key: '..%2e.html', req: '..%252e.html' },
   { path: '/\\..\\x', key: 'x.html' },
@@ -110,6 +127,10 @@ describe('mirror object key and bucket request path (table)', () => {
     it(label, () => {
       const key = `www.gov.uk/${row.key}`;
       const requestPath = `/www.gov.uk/${row.req ?? row.key}`;
+      const names = [[row.key, row.req ?? row.key] as const, ...(row.more ?? []).map((m) => (typeof m === 'string' ? ([m, m] as const) : m))].map(([k, r]) => ({
+        key: `www.gov.uk/${k}`,
+        requestPath: `/www.gov.uk/${r}`,
+      }));
       const url = `${ORIGIN}${row.path}`;
       expect(mirrorObjectKey(url, 'www.gov.uk')).toBe(key);
       expect(mirrorRequestPath(url, 'www.gov.uk')).toBe(requestPath);
@@ -119,10 +140,11 @@ describe('mirror object key and bucket request path (table)', () => {
       expect(result.key).toBe(key);
       expect(result.requestPath).toBe(requestPath);
       if (row.problem === undefined) {
-        expect(result).toEqual({ ok: true, key, requestPath });
+        expect(result).toEqual({ ok: true, key, requestPath, names });
       } else {
         expect(result.ok).toBe(false);
         if (!result.ok) expect(result.problem).toBe(row.problem);
+        expect(result.names).toEqual(names);
       }
     });
   }
@@ -264,11 +286,29 @@ describe('limits and odd input', () => {
     expect(resolveMirrorPathFromRawPath(undefined as unknown as string).key).toBe('www.gov.uk/index.html');
   });
 
-  it('knows exactly the listed document extensions', () => {
+  it('knows exactly the listed document extensions, in lower case (a path\'s is matched in any case)', () => {
     expect([...DOCUMENT_EXTENSIONS].sort()).toEqual(
-      'atom chm css csv diff doc docx dot dxf eps gif gml html ico ics jpeg jpg JPG js json kml odp ods odt pdf PDF png ppt pptx ps rdf rtf sch svg txt wsdl xls xlsm xlsx xlt xml xsd xslt woff woff2 zip'
+      'atom chm css csv diff doc docx dot dxf eps gif gml ico ics jpeg jpg js json kml odp ods odt pdf png ppt pptx ps rdf rtf sch svg txt wsdl xls xlsm xlsx xlt xml xsd xslt woff woff2 zip'
         .split(' ')
         .sort(),
     );
+  });
+
+  it('leaves out a name over 1,024 bytes and keeps the ones that fit', () => {
+    const stem = 'a'.repeat(MAX_OBJECT_KEY_BYTES - 'www.gov.uk/'.length - '.pdf'.length);
+    // The file's own name fits exactly; the saved redirect's (.pdf.html) would not.
+    expect(resolveMirrorPath(`/${stem}.pdf`)).toMatchObject({ ok: true, key: `www.gov.uk/${stem}.pdf`, names: [{ key: `www.gov.uk/${stem}.pdf` }] });
+    // Another case: the file's (.PDF.pdf) and the redirect's are too long, the name as it is fits.
+    expect(resolveMirrorPath(`/${stem}.PDF`)).toMatchObject({ ok: true, key: `www.gov.uk/${stem}.PDF`, names: [{ key: `www.gov.uk/${stem}.PDF` }] });
+    const over = resolveMirrorPath(`/${stem}b.pdf`);
+    expect(over).toMatchObject({ ok: false, problem: 'key-too-long', key: `www.gov.uk/${stem}b.pdf` });
+    expect(over.names).toEqual([{ key: over.key, requestPath: over.requestPath }]);
+  });
+
+  it('gives one name for a path Go cannot parse, and never more than three', () => {
+    expect(resolveMirrorPath('/%zz.pdf').names).toHaveLength(1);
+    for (const path of ['/a', '/a/', '/a.htm', '/a.pdf', '/a.PDF', '/a.Jpg', '/a.DOT', '/a.chm']) {
+      expect(resolveMirrorPath(path).names.length).toBeLessThanOrEqual(MAX_OBJECT_NAMES);
+    }
   });
 });

@@ -252,7 +252,7 @@ describe('serve: the log line', () => {
         override: null,
         attempts: [
           { backend: 'origin', outcome: 'http-error', status: 503, start_ms: 0, ms: 0 },
-          { backend: 'mirrorS3', outcome: 'ok', status: 200, start_ms: 0, ms: 0 },
+          { backend: 'mirrorS3', outcome: 'ok', status: 200, start_ms: 0, ms: 0, objects: ['www.gov.uk/search/all.html'] },
         ],
         backend: 'mirrorS3',
         status: 200,
