@@ -171,10 +171,12 @@ function metBoth(ttfb: number | null, total: number | null, allowTtfb: number | 
 }
 
 export function throughputReport(plan: ThroughputPlan, results: ThroughputResult): ThroughputReport {
+  // Ratios from the rounded figures the report shows, as for latency, so that they agree with them.
+  const shown = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { ...v, rps: round(v.rps, 1) ?? 0, elapsedMs: Math.round(v.elapsedMs) }])) as unknown as ThroughputResult;
   return {
     plan,
-    results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { ...v, rps: round(v.rps, 1) ?? 0, elapsedMs: Math.round(v.elapsedMs) }])) as unknown as ThroughputResult,
-    serviceToDirect: round(ratio(results.service.rps, results.directOrigin.rps)),
-    serviceToRuntimeFloor: round(ratio(results.service.rps, results.runtimeFloor.rps)),
+    results: shown,
+    serviceToDirect: round(ratio(shown.service.rps, shown.directOrigin.rps)),
+    serviceToRuntimeFloor: round(ratio(shown.service.rps, shown.runtimeFloor.rps)),
   };
 }
