@@ -10,12 +10,17 @@ export const BACKEND_NAME_HEADER = 'Fastly-Backend-Name';
 export const FAILOVER_HEADER = 'Fastly-Failover';
 export const RESTARTS_HEADER = 'Fastly-Restarts';
 export const SERVER_TIMING_HEADER = 'Server-Timing';
+/** The `Server-Timing` entry naming the suspect scope: `suspect;desc="/government"`. */
+export const SUSPECT_TIMING_NAME = 'suspect';
 
-/** One `Server-Timing` entry per backend considered: `mirrorS3;desc="ok 200";dur=12.5`. */
-export function serverTiming(attempts: readonly AttemptRecord[]): string {
-  return attempts
-    .map((a) => `${a.backend};desc="${a.outcome}${a.status === undefined ? '' : ` ${a.status}`}";dur=${round(a.durationMs)}`)
-    .join(', ');
+/**
+ * One `Server-Timing` entry per backend considered: `mirrorS3;desc="ok 200";dur=12.5`,
+ * after `suspect;desc="/government"` when the outage memory started the first mirror at once.
+ */
+export function serverTiming(attempts: readonly AttemptRecord[], suspectScope: string | null = null): string {
+  const entries = attempts.map((a) => `${a.backend};desc="${a.outcome}${a.status === undefined ? '' : ` ${a.status}`}";dur=${round(a.durationMs)}`);
+  if (suspectScope !== null) entries.unshift(`${SUSPECT_TIMING_NAME};desc="${suspectScope.replace(/["\\]/g, '\\$&')}"`);
+  return entries.join(', ');
 }
 
 export interface LogRecord {
@@ -29,6 +34,10 @@ export interface LogRecord {
   readonly status: number;
   readonly total_ms: number;
   readonly config_problems?: readonly string[];
+  /** Set when the outage memory held this request's scope suspect, so origin and the first mirror were asked at once. */
+  readonly suspect_scope?: string;
+  /** Set when the outage memory's store failed; the request was served as without the memory. */
+  readonly outage_memory_error?: string;
   /** Set only when the service itself failed and answered with the 503 page. */
   readonly error?: string;
 }
@@ -45,6 +54,8 @@ export function logRecord(fields: {
   totalMs: number;
   configProblems: readonly string[];
   error?: string;
+  suspectScope?: string | null;
+  outageMemoryError?: string | null;
 }): LogRecord {
   return {
     time: fields.time.toISOString(),
@@ -64,6 +75,8 @@ export function logRecord(fields: {
     status: fields.status,
     total_ms: round(fields.totalMs),
     ...(fields.configProblems.length > 0 ? { config_problems: fields.configProblems } : {}),
+    ...(fields.suspectScope ? { suspect_scope: fields.suspectScope } : {}),
+    ...(fields.outageMemoryError ? { outage_memory_error: fields.outageMemoryError } : {}),
     ...(fields.error ? { error: fields.error.slice(0, 300) } : {}),
   };
 }
