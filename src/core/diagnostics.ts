@@ -23,6 +23,12 @@ export function serverTiming(attempts: readonly AttemptRecord[], suspectScope: s
   return entries.join(', ');
 }
 
+/** The scope a `Server-Timing` value names as suspect (`suspect;desc="/government"` → `/government`), or null. */
+export function suspectScopeIn(serverTimingValue: string | null): string | null {
+  const match = /(?:^|,)\s*suspect;desc="((?:[^"\\]|\\.)*)"/.exec(serverTimingValue ?? '');
+  return match ? match[1]!.replace(/\\(.)/g, '$1') : null;
+}
+
 export interface LogRecord {
   readonly time: string;
   readonly request_id: string;
