@@ -69,11 +69,11 @@ export function probesFor(scenario: Scenario, world: World): Probe[] {
   return probes;
 }
 
-function emptySeries(): Series {
+export function emptySeries(): Series {
   return { ttfb: [], total: [], attempts: {}, errors: 0, errorSamples: [] };
 }
 
-function record(series: Series, t: Timing, problem: string | undefined): void {
+export function record(series: Series, t: Timing, problem: string | undefined): void {
   if (problem === undefined) {
     series.ttfb.push(t.ttfbMs);
     series.total.push(t.totalMs);

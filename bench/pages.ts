@@ -19,14 +19,25 @@ export function mirrorPath(i: number): string {
   return `/${PREFIX}/bench/page-${i}.html`;
 }
 
-/** A deterministic HTML page of exactly PAGE_BYTES bytes. */
-export function pageBody(): string {
-  const head = '<!DOCTYPE html><html lang="en"><head><title>Benchmark page - GOV.UK</title></head><body><main>';
+/** A deterministic HTML page of exactly PAGE_BYTES bytes; with a path, the page names it (so a wrong page shows). */
+export function pageBody(path?: string): string {
+  const head = `<!DOCTYPE html><html lang="en"><head><title>${path === undefined ? 'Benchmark page' : `Page ${path}`} - GOV.UK</title></head><body><main>`;
   const tail = '</main></body></html>\n';
   const filler = '<p>Find out about benefits, tax, passports and visas.</p>\n';
   let middle = '';
   while (head.length + middle.length + filler.length + tail.length <= PAGE_BYTES) middle += filler;
   return head + middle + ' '.repeat(PAGE_BYTES - head.length - middle.length - tail.length) + tail;
+}
+
+/** The crawler's key for a simple page path (no escaping needed): `/a/b` → `www.gov.uk/a/b.html`. */
+export function objectKey(path: string): string {
+  return `${PREFIX}${path}.html`;
+}
+
+/** A temporary bucket holding a page for each path, each naming its path. */
+export async function makePageBucket(paths: readonly string[]): Promise<BucketDir> {
+  if (paths.length < 1 || paths.length > 100_000) throw new RangeError(`bad page count ${paths.length}`);
+  return makeBucketDir(Object.fromEntries(paths.map((path) => [objectKey(path), pageBody(path)])));
 }
 
 /** A temporary bucket holding pages 0..count-1. */

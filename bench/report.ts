@@ -98,7 +98,7 @@ function rounded(s: Summary): Summary {
   return { n: s.n, p50: r(s.p50), p95: r(s.p95), min: r(s.min), max: r(s.max), mean: r(s.mean) };
 }
 
-function ratios(a: SeriesReport, b: SeriesReport, minus = 0): Ratios {
+export function ratios(a: SeriesReport, b: SeriesReport, minus = 0): Ratios {
   const r = (x: number, y: number): number | null => round(ratio(x - minus, y));
   return { ttfbP50: r(a.ttfb.p50, b.ttfb.p50), ttfbP95: r(a.ttfb.p95, b.ttfb.p95), totalP50: r(a.total.p50, b.total.p50), totalP95: r(a.total.p95, b.total.p95) };
 }

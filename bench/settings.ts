@@ -1,6 +1,8 @@
-/** How much each kind of run measures. Full: stable medians in under 3 minutes; quick: a smoke run in under ~20 s. */
+/** How much each kind of run measures. Full: stable medians in under 3 minutes in all; quick: a smoke run. */
 import type { LatencyPlan } from './latency.ts';
+import type { RoundTripPlan } from './round-trip.ts';
 import type { ThroughputPlan } from './throughput.ts';
+import type { TimelinePlan } from './timeline.ts';
 
 export interface Settings {
   /** Fast scenarios: one request at a time, interleaved with the baselines. */
@@ -8,6 +10,10 @@ export interface Settings {
   /** Hung-origin scenarios: requests started at a fixed spacing (see scenarios.ts). */
   readonly staggered: LatencyPlan;
   readonly throughput: ThroughputPlan;
+  /** The world with real round trips: rounds per scenario. */
+  readonly roundTrip: RoundTripPlan;
+  /** The outage timeline (scaled time, see timeline.ts). */
+  readonly timeline: TimelinePlan;
   readonly build: boolean;
 }
 
@@ -15,6 +21,8 @@ export const FULL: Settings = {
   sequential: { requests: 400, warmup: 40, baselineRequests: 0 },
   staggered: { requests: 20, warmup: 3, baselineRequests: 100 },
   throughput: { concurrency: 16, phaseMs: 2000, rounds: 2, warmupMs: 500 },
+  roundTrip: { rounds: 60, warmup: 5 },
+  timeline: { beforeMs: 1000, outageMs: 6000, afterMs: 2000, intervalMs: 50, mirrorFetches: 20 },
   build: true,
 };
 
@@ -22,5 +30,7 @@ export const QUICK: Settings = {
   sequential: { requests: 30, warmup: 5, baselineRequests: 0 },
   staggered: { requests: 3, warmup: 1, baselineRequests: 10 },
   throughput: { concurrency: 8, phaseMs: 400, rounds: 1, warmupMs: 100 },
+  roundTrip: { rounds: 4, warmup: 1 },
+  timeline: { beforeMs: 300, outageMs: 1500, afterMs: 600, intervalMs: 50, mirrorFetches: 5 },
   build: false,
 };

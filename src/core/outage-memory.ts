@@ -19,9 +19,13 @@
  *   memory time); when it holds that many, the whole origin is marked
  *   suspect too;
  * - a success in a scope seen suspect clears that scope: its mark and its
- *   slots (a success under a suspect whole origin clears the whole origin).
- *   A success where nothing was suspect writes nothing, so healthy traffic
- *   only reads.
+ *   slots (a success under a suspect whole origin clears the whole origin),
+ *   and leaves a `cleared` mark for the window, so that the failure of a
+ *   request that started before that success (a hung origin's, decided only
+ *   after the hedge delay) is old news and not counted. Durations only: the
+ *   mark's age against the failing request's own age, no shared clock. A
+ *   success where nothing was suspect writes nothing, so healthy traffic only
+ *   reads.
  *
  * Nothing here is read-modify-write on one value: each mark is written whole,
  * and expires on its own. Requests racing at the same moment can only lose a
@@ -73,6 +77,7 @@ const MARK = '1';
 export const outageKeys = {
   failure: (segment: string, slot: number) => `${PREFIX}/segment${segment}/failure/${slot}`,
   suspect: (segment: string) => `${PREFIX}/segment${segment}/suspect`,
+  cleared: (segment: string) => `${PREFIX}/segment${segment}/cleared`,
   originSegment: (slot: number) => `${PREFIX}/origin/segment/${slot}`,
   originSuspect: `${PREFIX}/origin/suspect`,
 } as const;
@@ -93,9 +98,14 @@ export class OutageMemory {
     return { scope: segmentSuspect ? segment : WHOLE_ORIGIN_SCOPE, segment: segmentSuspect, wholeOrigin };
   }
 
-  /** Origin failed a request in `segment`. Returns the failures now counted in the window (at most the threshold). */
-  recordFailure(segment: string): number {
+  /**
+   * Origin failed a request in `segment` that started `startedAgoMs` ago. Returns the failures now counted in the
+   * window (at most the threshold), or 0 when the failure is older than the last success that cleared the scope.
+   */
+  recordFailure(segment: string, startedAgoMs = 0): number {
     const { threshold, windowMs } = this.settings;
+    const cleared = this.store.read(outageKeys.cleared(segment));
+    if (cleared !== null && cleared.ageMs < startedAgoMs) return 0;
     const held = slots(threshold).map((slot) => ({ slot, mark: this.store.read(outageKeys.failure(segment, slot)) }));
     this.store.write(outageKeys.failure(segment, this.freeOrOldest(held)), MARK, windowMs);
     const counted = Math.min(threshold, held.filter((h) => h.mark !== null).length + 1);
@@ -107,6 +117,7 @@ export class OutageMemory {
   recordSuccess(segment: string, seen: Suspicion | null): void {
     if (seen === null) return;
     if (seen.segment) {
+      this.store.write(outageKeys.cleared(segment), MARK, this.settings.windowMs);
       this.store.clear(outageKeys.suspect(segment));
       for (const slot of slots(this.settings.threshold)) this.store.clear(outageKeys.failure(segment, slot));
       for (const slot of slots(WHOLE_ORIGIN_SEGMENTS)) {

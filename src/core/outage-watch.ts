@@ -63,6 +63,7 @@ export function watchOutage(input: OutageWatchInput): OutageWatch {
 
   const memory = new OutageMemory(input.store, settings, input.random);
   const segment = segmentScope(input.path);
+  const startedAt = input.clock.now();
   let seen: Suspicion | null;
   try {
     seen = memory.suspicion(segment);
@@ -72,7 +73,7 @@ export function watchOutage(input: OutageWatchInput): OutageWatch {
   let problem: string | null = null;
   const record = (verdict: OriginVerdict) => {
     try {
-      if (verdict === 'failure') memory.recordFailure(segment);
+      if (verdict === 'failure') memory.recordFailure(segment, input.clock.now() - startedAt);
       else if (verdict === 'success') memory.recordSuccess(segment, seen);
     } catch (error) {
       problem ??= storeProblem(error);

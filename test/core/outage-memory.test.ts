@@ -74,7 +74,19 @@ describe('OutageMemory', () => {
     memory.recordSuccess('/government', seen);
     expect(memory.suspicion('/government')).toBeNull();
     expect(memory.recordFailure('/government'), 'the count starts again').toBe(1);
-    expect(marks.live()).toEqual([outageKeys.failure('/government', 1)]);
+    expect(marks.live()).toEqual([outageKeys.cleared('/government'), outageKeys.failure('/government', 1)]);
+  });
+
+  it('does not count a failure of a request that started before the success that cleared the scope', () => {
+    const { memory, advance } = setup();
+    for (let i = 0; i < 3; i++) memory.recordFailure('/government');
+    memory.recordSuccess('/government', memory.suspicion('/government'));
+    advance(3_000);
+    // A hung origin's failure, decided 5 s after its request started, 2 s before the success.
+    expect(memory.recordFailure('/government', 5_000)).toBe(0);
+    expect(memory.recordFailure('/government', 3_000), 'started with the success: counted').toBe(1);
+    advance(10_000);
+    expect(memory.recordFailure('/government', 20_000), 'the success is out of the window: counted (alone: the last one is out too)').toBe(1);
   });
 
   it(`makes the whole origin suspect when ${WHOLE_ORIGIN_SEGMENTS} segments are, and clears it on a success seen under it`, () => {
@@ -124,6 +136,7 @@ const SEGMENTS = ['/a', '/b', '/c', '/d', '/e'] as const;
 
 class Model {
   private failures = new Map<string, number[]>();
+  private clearedAt = new Map<string, number>();
   private segmentMarks = new Map<string, number>();
   private originList: { segment: string; at: number }[] = [];
   private originMark: number | undefined;
@@ -137,7 +150,10 @@ class Model {
     return seg || whole ? { scope: seg ? segment : '*', segment: seg, wholeOrigin: whole } : null;
   }
 
-  failure(segment: string, now: number): number {
+  failure(segment: string, now: number, startedAgo: number): number {
+    // A failure of a request that started before the success that cleared the scope is old news.
+    const cleared = this.clearedAt.get(segment);
+    if (cleared !== undefined && now - cleared < this.s.windowMs && now - cleared < startedAgo) return 0;
     const live = (this.failures.get(segment) ?? []).filter((t) => now - t < this.s.windowMs);
     const counted = Math.min(this.s.threshold, live.length + 1);
     // The slots keep the `threshold` most recent failures.
@@ -146,8 +162,9 @@ class Model {
     return counted;
   }
 
-  success(segment: string, seen: Suspicion | null): void {
+  success(segment: string, seen: Suspicion | null, now: number): void {
     if (seen?.segment) {
+      this.clearedAt.set(segment, now);
       this.segmentMarks.delete(segment);
       this.failures.delete(segment);
       this.originList = this.originList.filter((e) => e.segment !== segment);
@@ -167,7 +184,13 @@ class Model {
   }
 }
 
-type Event = { readonly after: number; readonly kind: 'failure' | 'success' | 'look'; readonly segment: (typeof SEGMENTS)[number] };
+type Event = {
+  readonly after: number;
+  readonly kind: 'failure' | 'success' | 'look';
+  readonly segment: (typeof SEGMENTS)[number];
+  /** For a failure: how long ago its request started. */
+  readonly startedAgo: number;
+};
 
 /** Events over the first `segments` segments: few segments and short steps fill the slots often. */
 const events = fc.integer({ min: 1, max: SEGMENTS.length }).chain((segments) =>
@@ -176,6 +199,7 @@ const events = fc.integer({ min: 1, max: SEGMENTS.length }).chain((segments) =>
       after: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 60 })),
       kind: fc.constantFrom<Event['kind']>('failure', 'failure', 'failure', 'failure', 'success', 'look'),
       segment: fc.constantFrom(...SEGMENTS.slice(0, segments)),
+      startedAgo: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 60 })),
     }),
     { minLength: 1, maxLength: 80 },
   ),
@@ -200,10 +224,10 @@ describe('OutageMemory against a plain statement of its rules', () => {
           now += e.after;
           const seen = memory.suspicion(e.segment);
           expect(seen, `before ${e.kind} in ${e.segment} at ${now}`).toEqual(model.suspicion(e.segment, now));
-          if (e.kind === 'failure') expect(memory.recordFailure(e.segment)).toBe(model.failure(e.segment, now));
+          if (e.kind === 'failure') expect(memory.recordFailure(e.segment, e.startedAgo)).toBe(model.failure(e.segment, now, e.startedAgo));
           if (e.kind === 'success') {
             memory.recordSuccess(e.segment, seen);
-            model.success(e.segment, seen);
+            model.success(e.segment, seen, now);
           }
           for (const segment of SEGMENTS) expect(memory.suspicion(segment), `${segment} after ${e.kind} in ${e.segment} at ${now}`).toEqual(model.suspicion(segment, now));
         }
