@@ -14,7 +14,7 @@ const WIDTH = 960;
 const PANEL_HEIGHT = 260;
 const LEFT = 70;
 const RIGHT = 20;
-const TOP = 64;
+const TOP = 84;
 const GAP = 70;
 const COLOURS: Record<VariantId, string> = { vcl: '#d4351c', hedge: '#f47738', memory: '#1d70b8' };
 const PANELS: readonly { kind: OutageKind; title: string; include: (p: TimelinePoint) => boolean }[] = [

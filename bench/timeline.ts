@@ -74,6 +74,8 @@ export interface TimelinePoint {
   readonly totalMs: number;
   readonly backend: string;
   readonly suspect: boolean;
+  /** Whether origin hung for this request (it was sent during the outage, in a hung segment). */
+  readonly hung: boolean;
   /** Why the answer is wrong (not 200, not the page asked for, no answer), or undefined. */
   readonly wrong?: string;
 }
@@ -87,7 +89,7 @@ export interface GroupSummary {
   readonly total: Summary;
   /** p50 during the outage / p50 of a direct mirror fetch. */
   readonly p50ToMirror: number | null;
-  /** ms from recovery to the first answer from origin (in the group), and the mirror answers after recovery. */
+  /** ms from recovery to the first answer from origin (in a group that had hung requests; else null), and the mirror answers after recovery. */
   readonly originAgainAfterMs: number | null;
   readonly mirrorAnswersAfterRecovery: number;
 }
@@ -165,6 +167,7 @@ async function runOne(variant: Variant, kind: OutageKind, plan: TimelinePlan, se
           totalMs: round(Number.isFinite(t.totalMs) ? t.totalMs : SCALED_FIRST_BYTE_TIMEOUT_MS * 4, 2)!,
           backend: String(t.headers['fastly-backend-name'] ?? 'none'),
           suspect: /(?:^|,)\s*suspect;/.test(String(t.headers['server-timing'] ?? '')),
+          hung: r.hung,
           ...(wrongness(t, r.path) ? { wrong: wrongness(t, r.path) } : {}),
         });
       }),
@@ -198,7 +201,7 @@ function summariseGroup(group: string, points: readonly TimelinePoint[], plan: T
     waitedOverHedge: during.filter((p) => p.totalMs > SCALED_HEDGE_MS).length,
     total,
     p50ToMirror: round(total.p50 / mirrorP50, 2),
-    originAgainAfterMs: firstFromOrigin ? round(firstFromOrigin.startMs + firstFromOrigin.totalMs - plan.outageMs, 1) : null,
+    originAgainAfterMs: firstFromOrigin && points.some((p) => p.hung) ? round(firstFromOrigin.startMs + firstFromOrigin.totalMs - plan.outageMs, 1) : null,
     mirrorAnswersAfterRecovery: after.filter((p) => p.backend !== 'origin').length,
   };
 }
