@@ -5,14 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chartSvg } from './chart.ts';
-import { generatedSection, BEGIN, END } from './markdown.ts';
+import { generatedSection, BEGIN, END, ROUND_TRIP_BEGIN, ROUND_TRIP_END, roundTripSection } from './markdown.ts';
 import { namesTable } from './names.ts';
 import { runBenchmark } from './measure.ts';
+import { makePageBucket } from './pages.ts';
+import { measureRoundTrips, ROUND_TRIP_SCENARIOS, roundTripPages, type RoundTripReport } from './round-trip.ts';
+import { ROUND_TRIP_MS } from './round-trip-world.ts';
+import { timelineChartSvg } from './timeline-chart.ts';
+import { measureTimeline, SCALED_HEDGE_MS, timelinePages, type TimelinePlan, type TimelineReport } from './timeline.ts';
 import type { Report, SeriesReport } from './report.ts';
 import { scenarioById } from './scenarios.ts';
 import { QUICK, type Settings } from './settings.ts';
 import { round } from './stats.ts';
-import { latencyTable, otherTable, renderMarkdown, renderText, targetTable } from './table.ts';
+import { latencyTable, otherTable, renderMarkdown, renderText, roundTripTable, targetTable, timelineTable } from './table.ts';
 
 const SETTINGS: Settings = { ...QUICK, throughput: { concurrency: 4, phaseMs: 200, rounds: 1, warmupMs: 50 }, build: false };
 
@@ -127,5 +132,74 @@ describe('bench (quick mode, two scenarios)', () => {
     expect(md.endsWith(END)).toBe(true);
     expect(md).toContain('Command: `vitest`');
     expect(md).toContain('### Mirror names');
+  });
+});
+
+describe('bench: the world with real round trips and the outage timeline (tiny plans)', () => {
+  let roundTrips: RoundTripReport;
+  let timeline: TimelineReport;
+
+  it('measures the service, the physical limit and the runtime floor through links that cost their round trips', async () => {
+    const plan = { rounds: 2, warmup: 1 };
+    const bucket = await makePageBucket(roundTripPages(plan));
+    try {
+      roundTrips = await measureRoundTrips(plan, bucket.root);
+    } finally {
+      await bucket.cleanup();
+    }
+    expect(roundTrips.scenarios.map((s) => s.id)).toEqual(ROUND_TRIP_SCENARIOS.map((s) => s.id));
+    const least: Record<string, number> = {
+      'origin fetch': ROUND_TRIP_MS.origin,
+      'refused connect + mirror fetch': ROUND_TRIP_MS.origin + ROUND_TRIP_MS.mirrorS3,
+      '503 + mirror fetch': ROUND_TRIP_MS.origin + ROUND_TRIP_MS.mirrorS3,
+      'mirror fetch': ROUND_TRIP_MS.mirrorS3,
+    };
+    for (const s of roundTrips.scenarios) {
+      for (const side of [s.service, s.physicalLimit, s.runtimeFloor]) {
+        expect(side.errors, `${s.id}: ${side.errorSamples.join('; ')}`).toBe(0);
+        expect(side.total.n).toBe(plan.rounds);
+        // A link delays by its round trip: nothing crosses it faster (a property of the world, not a speed claim).
+        expect(side.total.min, `${s.id}: ${s.limit} takes its round trips`).toBeGreaterThanOrEqual(least[s.limit]! - 1);
+      }
+      expect(s.serviceToLimit.totalP50).toBe(round(s.service.total.p50 / s.physicalLimit.total.p50));
+      expect(typeof s.met === 'boolean' || s.goal === null).toBe(true);
+    }
+    const attempts = (id: string) => Object.keys(roundTrips.scenarios.find((s) => s.id === id)!.service.attempts ?? {}).sort();
+    expect(attempts('rtt-refuse')).toEqual(['mirrorS3 ok', 'origin connection-error']);
+    expect(attempts('rtt-suspect'), 'a suspect origin is still asked, with the mirror').toEqual(['mirrorS3 ok', 'origin abandoned']);
+    expect(attempts('rtt-unhealthy')).toEqual(['mirrorS3 ok', 'origin unhealthy']);
+  }, 120_000);
+
+  it('runs an outage timeline: no wrong answers, the hedge waits, the memory stops the waiting', async () => {
+    const plan: TimelinePlan = { beforeMs: 200, outageMs: 1600, afterMs: 400, intervalMs: 50, mirrorFetches: 3 };
+    const bucket = await makePageBucket(timelinePages(plan));
+    try {
+      timeline = await measureTimeline(plan, bucket.root, () => undefined, { variants: ['hedge', 'memory'], kinds: ['full'] });
+    } finally {
+      await bucket.cleanup();
+    }
+    expect(timeline.runs.map((r) => `${r.variant} ${r.kind}`)).toEqual(['hedge full', 'memory full']);
+    for (const run of timeline.runs) {
+      expect(run.wrongAnswers, run.wrongSamples.join('; ')).toBe(0);
+      expect(run.requests).toBe((plan.beforeMs + plan.outageMs + plan.afterMs) / plan.intervalMs);
+      expect(run.groups[0]!.n).toBe(plan.outageMs / plan.intervalMs);
+    }
+    const [hedge, memory] = timeline.runs;
+    expect(hedge!.groups[0]!.waitedOverHedge, 'hedge only: every request in the outage waits for the hedge').toBe(hedge!.groups[0]!.n);
+    expect(memory!.groups[0]!.waitedOverHedge, 'with the memory, some are answered at once').toBeLessThan(memory!.groups[0]!.n);
+    expect(memory!.points.some((p) => p.suspect && p.totalMs < SCALED_HEDGE_MS)).toBe(true);
+  }, 120_000);
+
+  it('renders their tables, the chart and the BENCHMARKS.md section', () => {
+    expect(renderText(roundTripTable(roundTrips)).split('\n')).toHaveLength(2 + roundTrips.scenarios.length);
+    expect(renderMarkdown(timelineTable(timeline))).toContain('| full | hedge only (today) |');
+    const svg = timelineChartSvg(timeline, 'test');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(unbalancedTags(svg)).toEqual([]);
+    expect(svg).toContain('hedge + outage memory');
+    const md = roundTripSection(roundTrips, timeline, { startedAt: new Date().toISOString(), command: 'vitest', machine: 'test', chart: 'chart.svg' });
+    expect(md.startsWith(ROUND_TRIP_BEGIN)).toBe(true);
+    expect(md.endsWith(ROUND_TRIP_END)).toBe(true);
+    expect(md).toContain('![latency over time, one line per variant](chart.svg)');
   });
 });

@@ -6,6 +6,7 @@
  * labelled with its value.
  */
 import type { Report } from './report.ts';
+import { escapeXml as escape, svgDocument, svgHead, svgLegend } from './svg.ts';
 import { ms } from './table.ts';
 
 interface Bar {
@@ -28,10 +29,6 @@ const BAR = 14;
 const GAP = 3;
 const GROUP_GAP = 18;
 const TOP = 70;
-
-function escape(s: string): string {
-  return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
-}
 
 export function chartSvg(report: Report): string {
   const groups = report.scenarios.map((s) => {
@@ -59,10 +56,7 @@ export function chartSvg(report: Report): string {
   const height = legendY + SERIES.length * 18 + 20;
 
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
-  out.push(`<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`);
-  out.push(`<text x="${WIDTH / 2}" y="24" text-anchor="middle" font-size="16" font-weight="bold">govuk-failover: median time per scenario (${escape(report.mode)} run, ${escape(report.startedAt.slice(0, 16).replace('T', ' '))} UTC)</text>`);
-  out.push(`<text x="${WIDTH / 2}" y="44" text-anchor="middle" fill="#505a5f">milliseconds, logarithmic scale; local runtime and stub backends on 127.0.0.1</text>`);
+  out.push(...svgHead(WIDTH, height, `govuk-failover: median time per scenario (${report.mode} run, ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC)`, 'milliseconds, logarithmic scale; local runtime and stub backends on 127.0.0.1'));
   for (let d = lo; d <= hi * 1.0001; d *= 10) {
     const gx = x(d).toFixed(1);
     out.push(`<line x1="${gx}" y1="${TOP - 8}" x2="${gx}" y2="${TOP + plotHeight - GROUP_GAP + 4}" stroke="#dddddd"/>`);
@@ -78,11 +72,6 @@ export function chartSvg(report: Report): string {
       out.push(`<text x="${(LEFT + w + 4).toFixed(1)}" y="${y + BAR - 3}" fill="#0b0c0c">${ms(b.value)}</text>`);
     });
   });
-  SERIES.forEach((s, i) => {
-    const y = legendY + i * 18;
-    out.push(`<rect x="${LEFT}" y="${y - 10}" width="12" height="12" fill="${s.colour}"/>`);
-    out.push(`<text x="${LEFT + 18}" y="${y}">${escape(s.label)}</text>`);
-  });
-  out.push('</svg>');
-  return `${out.join('\n')}\n`;
+  out.push(...svgLegend(SERIES, LEFT, legendY));
+  return svgDocument(out);
 }

@@ -1,7 +1,8 @@
 /**
  * One timed HTTP request to 127.0.0.1, the way a user's browser would feel
- * it: a fresh connection (no keep-alive), time to the response head (TTFB)
- * and to the last body byte (total). Never rejects; bounded by a timeout.
+ * it: a fresh connection (no keep-alive) unless an agent is given, time to
+ * the response head (TTFB) and to the last body byte (total). Never rejects;
+ * bounded by a timeout.
  */
 import { type Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -15,16 +16,21 @@ export interface Timing {
   readonly totalMs: number;
   readonly bytes: number;
   readonly headers: IncomingHttpHeaders;
+  /** The body as text, when asked for with `keepBody`. */
+  readonly body?: string;
   readonly error?: string;
+}
+
+export interface TimedGetOptions {
+  /** Reuse connections (as an edge reuses its backend connections); default: a fresh connection per request. */
+  readonly agent?: Agent;
+  /** Keep the body, for checking what was answered. */
+  readonly keepBody?: boolean;
 }
 
 const LOOPBACK = '127.0.0.1';
 
-/**
- * `agent`: false (the default) for a fresh connection per request; an
- * `http.Agent` with keepAlive to reuse connections.
- */
-export function timedGet(baseUrl: string, path: string, timeoutMs: number, headers: Record<string, string> = {}, agent: Agent | false = false): Promise<Timing> {
+export function timedGet(baseUrl: string, path: string, timeoutMs: number, headers: Record<string, string> = {}, options: TimedGetOptions = {}): Promise<Timing> {
   const url = new URL(baseUrl);
   if (url.hostname !== LOOPBACK) return Promise.resolve(failed(`refusing to send to ${url.hostname}: the benchmark only talks to ${LOOPBACK}`));
   return new Promise<Timing>((resolve) => {
@@ -33,6 +39,7 @@ export function timedGet(baseUrl: string, path: string, timeoutMs: number, heade
     let ttfb = Number.NaN;
     let bytes = 0;
     let resHeaders: IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
     const start = performance.now();
     const finish = (t: Timing): void => {
       if (settled) return;
@@ -40,7 +47,7 @@ export function timedGet(baseUrl: string, path: string, timeoutMs: number, heade
       clearTimeout(timer);
       resolve(t);
     };
-    const req = httpRequest({ host: LOOPBACK, port: url.port, path, method: 'GET', headers: { host: 'www.gov.uk', ...headers }, agent });
+    const req = httpRequest({ host: LOOPBACK, port: url.port, path, method: 'GET', headers: { host: 'www.gov.uk', ...headers }, agent: options.agent ?? false });
     const timer = setTimeout(() => {
       req.destroy();
       finish({ ...failed(`no complete answer within ${timeoutMs} ms`), status, ttfbMs: ttfb, bytes, headers: resHeaders });
@@ -52,10 +59,12 @@ export function timedGet(baseUrl: string, path: string, timeoutMs: number, heade
       resHeaders = res.headers;
       res.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
+        if (options.keepBody) chunks.push(chunk);
       });
       res.on('end', () => {
         const total = performance.now() - start;
-        finish({ ok: res.complete, status, ttfbMs: ttfb, totalMs: total, bytes, headers: resHeaders });
+        const body = options.keepBody ? { body: Buffer.concat(chunks).toString('utf8') } : {};
+        finish({ ok: res.complete, status, ttfbMs: ttfb, totalMs: total, bytes, headers: resHeaders, ...body });
       });
       res.on('error', (err) => finish({ ...failed(err.message), status, ttfbMs: ttfb, bytes, headers: resHeaders }));
     });

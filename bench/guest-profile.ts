@@ -62,7 +62,7 @@ export async function profileService(options: { viceroy: string; wasm: string; r
   try {
     const backends = {} as Record<BackendName, BackendSpec>;
     for (const name of BACKENDS) {
-      const stub = await startStubBackend({ id: name, behaviour: { kind: 'echo', body: pageBody(2048), headers: { 'Content-Type': 'text/html; charset=utf-8' } }, maxRecordedRequests: 0 });
+      const stub = await startStubBackend({ id: name, behaviour: { kind: 'echo', body: pageBody(undefined, 2048), headers: { 'Content-Type': 'text/html; charset=utf-8' } }, maxRecordedRequests: 0 });
       stubs.push(stub);
       backends[name] = { port: stub.port };
     }

@@ -24,7 +24,7 @@ import { buildFloorWasm } from './real-runtime.ts';
 const viceroy = locateViceroy();
 if (!viceroy.found) throw new Error(viceroy.reason);
 const dir = await mkdtemp(join(tmpdir(), 'govuk-failover-keep-alive-'));
-const stubs = await Promise.all(BACKENDS.map((id) => startStubBackend({ id, behaviour: { kind: 'echo', body: pageBody(64 * 1024) }, maxRecordedRequests: 0 })));
+const stubs = await Promise.all(BACKENDS.map((id) => startStubBackend({ id, behaviour: { kind: 'echo', body: pageBody(undefined, 64 * 1024) }, maxRecordedRequests: 0 })));
 try {
   const backends = Object.fromEntries(BACKENDS.map((name, i) => [name, { port: stubs[i]!.port }])) as Record<BackendName, BackendSpec>;
   const manifest = join(dir, 'fastly.toml');

@@ -1,35 +1,51 @@
 /**
  * `npm run bench` — what users feel when the origin fails, against the
  * physical limits, in one run. Everything runs on 127.0.0.1 (stub backends,
- * the service on the local runtime); the run stops by itself.
+ * the service on the local runtime); the run stops by itself. Three parts:
+ * the loopback scenarios, the world with real round trips (round-trip.ts),
+ * and the outage timeline (timeline.ts).
  *
  *   npm run bench                      full run (< 3 min), updates BENCHMARKS.md
- *   npm run bench -- --quick           every scenario with few requests (< ~20 s)
+ *   npm run bench -- --quick           every part with few requests
  *   npm run bench -- --engine viceroy  bin/main.wasm in Viceroy against a forward-only wasm (the real runtime's floor)
- *   options: --skip-build  --no-md  --scenarios healthy,refuse  --out <dir>
+ *   options: --skip-build  --no-md  --scenarios healthy,refuse,round-trips,timeline  --out <dir>
  *
- * Writes <out>/<mode>/report.json, table.txt and chart.svg (out defaults to
- * bench-results/, which is not committed) and prints the tables.
+ * Writes <out>/<mode>/report.json, table.txt and chart.svg, and
+ * round-trips.json, timeline.json, timeline.svg (out defaults to
+ * bench-results/, which is not committed) and prints the tables. A full run
+ * of everything also writes bench/outage-timeline.svg, which BENCHMARKS.md shows.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chartSvg } from './chart.ts';
 import { execFileSync } from 'node:child_process';
 import { locateViceroy } from '../viceroy/locate.ts';
 import { buildDebugWasm, profileMarkdown, profileService, profileTable } from './guest-profile.ts';
+import { startViceroy } from '../viceroy/server.ts';
 import { machineInfo } from './machine.ts';
-import { replaceSection, updateBenchmarksMd } from './markdown.ts';
-import { type Build, measureRealRuntime, REAL_BEGIN, REAL_END, REAL_RUNTIME_FULL, REAL_RUNTIME_QUICK, realRuntimeSection, realRuntimeTable } from './real-runtime.ts';
+import { replaceSection, ROUND_TRIP_BEGIN, ROUND_TRIP_END, roundTripSection, updateBenchmarksMd } from './markdown.ts';
+import { makePageBucket } from './pages.ts';
+import { type Build, buildFloorWasm, measureRealRuntime, REAL_BEGIN, REAL_END, REAL_RUNTIME_FULL, REAL_RUNTIME_QUICK, realRuntimeSection, realRuntimeTable } from './real-runtime.ts';
+import { measureRoundTrips, type RoundTripReport, roundTripPages } from './round-trip.ts';
+import type { ServiceRunner } from './round-trip-world.ts';
+import type { ScenarioId } from './scenarios.ts';
 import { runBenchmark } from './measure.ts';
 import type { Report } from './report.ts';
 import { SCENARIOS, scenarioById } from './scenarios.ts';
 import { FULL, QUICK } from './settings.ts';
 import { namesTable } from './names.ts';
-import { latencyTable, otherTable, renderText, targetTable } from './table.ts';
+import { latencyTable, otherTable, renderText, roundTripTable, targetTable, timelineTable } from './table.ts';
+import { timelineChartSvg } from './timeline-chart.ts';
+import { measureTimeline, type TimelineReport, timelinePages } from './timeline.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 /** The whole run is abandoned (exit 2) past this, whatever hangs. */
-const WATCHDOG_MS = { full: 175_000, quick: 60_000 };
+const WATCHDOG_MS = { full: 175_000, quick: 90_000 };
+/** The parts besides the loopback scenarios, as `--scenarios` names them. */
+const PARTS = ['round-trips', 'timeline'] as const;
+/** Where a full run puts the timeline chart that BENCHMARKS.md shows. */
+const TIMELINE_CHART = 'bench/outage-timeline.svg';
 
 interface Args {
   engine: 'local-runtime' | 'viceroy';
@@ -66,7 +82,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--scenarios' && argv[i + 1]) args.scenarios = argv[++i]!.split(',');
     else if (a === '--out' && argv[i + 1]) args.out = resolve(argv[++i]!);
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--engine local-runtime|viceroy] [--quick] [--skip-build] [--no-md] [--scenarios id,id] [--out dir]\n       with --engine viceroy also: [--compare label=other.wasm] [--keep-alive] [--profile | --profile-wasm debug.wasm]\n');
+      process.stdout.write(`usage: npm run bench -- [--engine local-runtime|viceroy] [--quick] [--skip-build] [--no-md] [--scenarios id,id] [--out dir]\n  ids: ${[...SCENARIOS.map((x) => x.id), ...PARTS].join(', ')}\n  with --engine viceroy also: [--compare label=other.wasm] [--keep-alive] [--profile | --profile-wasm debug.wasm]\n`);
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
@@ -98,9 +114,11 @@ async function main(): Promise<void> {
   }, WATCHDOG_MS[mode]);
   watchdog.unref();
 
-  const scenarios = args.scenarios ? args.scenarios.map(scenarioById) : SCENARIOS;
+  const wanted = (id: string) => args.scenarios === undefined || args.scenarios.includes(id);
+  const scenarios = args.scenarios ? args.scenarios.filter((id) => !(PARTS as readonly string[]).includes(id)).map(scenarioById) : SCENARIOS;
   const settings = { ...(args.quick ? QUICK : FULL), ...(args.skipBuild ? { build: false } : {}) };
   const extra = process.argv.slice(2).join(' ');
+  const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const report = await runBenchmark({
     mode,
     command: `npm run bench${extra ? ` -- ${extra}` : ''}`,
@@ -108,10 +126,11 @@ async function main(): Promise<void> {
     settings,
     throughput: scenarios.some((s) => s.id === 'healthy'),
     names: scenarios.some((s) => s.id === 'refuse'),
-    progress: (line) => process.stderr.write(`bench: ${line}\n`),
+    progress: say,
   });
+  const { roundTrips, timeline } = await runRoundTripWorlds(settings, wanted, say);
 
-  const text = printReport(report);
+  const text = printReport(report) + roundTripText(roundTrips, timeline);
   process.stdout.write(`\n${text}`);
   const dir = join(args.out, mode);
   await mkdir(join(args.out, 'history'), { recursive: true });
@@ -121,13 +140,47 @@ async function main(): Promise<void> {
   await writeFile(join(args.out, 'history', `${report.startedAt.replace(/[:.]/g, '-')}-${mode}.json`), json);
   await writeFile(join(dir, 'table.txt'), text);
   await writeFile(join(dir, 'chart.svg'), chartSvg(report));
-  process.stdout.write(`results: ${dir}/report.json, table.txt, chart.svg\n`);
+  if (roundTrips) await writeFile(join(dir, 'round-trips.json'), `${JSON.stringify(roundTrips, null, 2)}\n`);
+  const chartTitle = `govuk-failover: an outage at 20 requests a second (${mode} run, ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC)`;
+  if (timeline) {
+    await writeFile(join(dir, 'timeline.json'), `${JSON.stringify(timeline, null, 2)}\n`);
+    await writeFile(join(dir, 'timeline.svg'), timelineChartSvg(timeline, chartTitle));
+  }
+  process.stdout.write(`results: ${dir}/report.json, table.txt, chart.svg${roundTrips ? ', round-trips.json' : ''}${timeline ? ', timeline.json, timeline.svg' : ''}\n`);
   // Only a full run of every scenario is "the latest table".
   if (mode === 'full' && !args.noMd && !args.scenarios) {
     await updateBenchmarksMd(join(REPO, 'BENCHMARKS.md'), report);
-    process.stdout.write('BENCHMARKS.md updated (generated section)\n');
+    if (roundTrips && timeline) {
+      await writeFile(join(REPO, TIMELINE_CHART), timelineChartSvg(timeline, chartTitle));
+      const m = report.machine;
+      const machine = `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}, load average ${m.loadAverage1m} at the start`;
+      await replaceSection(join(REPO, 'BENCHMARKS.md'), ROUND_TRIP_BEGIN, ROUND_TRIP_END, roundTripSection(roundTrips, timeline, { startedAt: report.startedAt, command: report.command, machine, chart: TIMELINE_CHART }));
+    }
+    process.stdout.write(`BENCHMARKS.md updated (generated sections), and ${TIMELINE_CHART}\n`);
   }
   clearTimeout(watchdog);
+}
+
+/** The world with real round trips and the outage timeline, each when wanted, on one bucket of pages. */
+async function runRoundTripWorlds(settings: typeof FULL, wanted: (id: string) => boolean, say: (line: string) => void): Promise<{ roundTrips?: RoundTripReport; timeline?: TimelineReport }> {
+  const doRoundTrips = wanted('round-trips');
+  const doTimeline = wanted('timeline');
+  if (!doRoundTrips && !doTimeline) return {};
+  const bucket = await makePageBucket([...(doRoundTrips ? roundTripPages(settings.roundTrip) : []), ...(doTimeline ? timelinePages(settings.timeline) : [])]);
+  try {
+    const roundTrips = doRoundTrips ? await measureRoundTrips(settings.roundTrip, bucket.root, say) : undefined;
+    const timeline = doTimeline ? await measureTimeline(settings.timeline, bucket.root, say) : undefined;
+    return { roundTrips, timeline };
+  } finally {
+    await bucket.cleanup();
+  }
+}
+
+function roundTripText(roundTrips: RoundTripReport | undefined, timeline: TimelineReport | undefined): string {
+  const parts: string[] = [];
+  if (roundTrips) parts.push(`With real round trips (origin ${roundTrips.roundTripsMs.origin} ms, S3 ${roundTrips.roundTripsMs.mirrorS3} ms, GCS ${roundTrips.roundTripsMs.mirrorGCS} ms):`, '', renderText(roundTripTable(roundTrips)), '');
+  if (timeline) parts.push(`The outage timeline (times scaled by 1/${timeline.scale}):`, '', renderText(timelineTable(timeline)), '');
+  return parts.join('\n');
 }
 
 /** `--engine viceroy`: the service's wasm against the forward-only wasm, both in Viceroy. */
@@ -142,26 +195,36 @@ async function mainRealRuntime(args: Args): Promise<void> {
   }
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
+  const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const classic = args.scenarios?.filter((id) => !(PARTS as readonly string[]).includes(id));
   const base = args.quick ? REAL_RUNTIME_QUICK : REAL_RUNTIME_FULL;
   const report = await measureRealRuntime({
     viceroy: viceroy.path,
     viceroyVersion: viceroy.version,
     builds: [{ label: 'service', wasm: join(REPO, 'bin/main.wasm') }, ...args.compare],
-    plan: args.scenarios ? { ...base, scenarios: args.scenarios.map((id) => scenarioById(id).id) } : base,
+    plan: classic ? { ...base, scenarios: classic.map((id) => scenarioById(id).id) } : base,
     keepAlive: args.keepAlive,
-    progress: (line) => process.stderr.write(`bench: ${line}\n`),
+    progress: say,
   });
-  const text = [renderText(realRuntimeTable(report)), ...(report.names ? ['', renderText(namesTable(report.names))] : [])].join('\n');
+  const roundTrips =
+    args.compare.length === 0 && !args.keepAlive && (args.scenarios === undefined || args.scenarios.includes('round-trips'))
+      ? await roundTripsOnViceroy(viceroy.path, args.quick ? QUICK : FULL, say)
+      : undefined;
+  const text = [
+    renderText(realRuntimeTable(report)),
+    ...(report.names ? ['', renderText(namesTable(report.names))] : []),
+    ...(roundTrips ? ['', 'With real round trips, in Viceroy:', '', renderText(roundTripTable(roundTrips))] : []),
+  ].join('\n');
   process.stdout.write(`\ngovuk-failover on the real runtime (viceroy ${report.viceroyVersion}), ${mode}, ${startedAt}\n\n${text}\n`);
   const dir = join(args.out, `viceroy-${mode}${args.keepAlive ? '-keep-alive' : ''}`);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'report.json'), `${JSON.stringify({ startedAt, machine, ...report }, null, 2)}\n`);
+  await writeFile(join(dir, 'report.json'), `${JSON.stringify({ startedAt, machine, ...report, roundTrips }, null, 2)}\n`);
   await writeFile(join(dir, 'table.txt'), `${text}\n`);
   process.stdout.write(`results: ${dir}/report.json, table.txt\n`);
   if (mode === 'full' && !args.noMd && !args.scenarios && args.compare.length === 0 && !args.keepAlive) {
     const extra = process.argv.slice(2).join(' ');
     const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, load average ${machine.loadAverage1m} at the start`;
-    await replaceSection(join(REPO, 'BENCHMARKS.md'), REAL_BEGIN, REAL_END, realRuntimeSection(report, startedAt, `npm run bench -- ${extra}`, machineLine));
+    await replaceSection(join(REPO, 'BENCHMARKS.md'), REAL_BEGIN, REAL_END, realRuntimeSection(report, startedAt, `npm run bench -- ${extra}`, machineLine, roundTrips));
     process.stdout.write('BENCHMARKS.md updated (real-runtime section)\n');
   }
 }
@@ -182,6 +245,24 @@ async function mainGuestProfile(args: Args, viceroy: string): Promise<void> {
   await writeFile(join(dir, 'profile.json'), `${JSON.stringify(profile, null, 2)}\n`);
   await writeFile(join(dir, 'profile.md'), `${profileMarkdown(profile)}\n`);
   process.stdout.write(`results: ${dir}/profile.json, profile.md\n`);
+}
+
+/** The world with real round trips, the service and the floor each compiled to wasm and run in Viceroy. */
+async function roundTripsOnViceroy(viceroy: string, settings: typeof FULL, say: (line: string) => void): Promise<RoundTripReport> {
+  const dir = await mkdtemp(join(tmpdir(), 'govuk-failover-rtt-viceroy-'));
+  const bucket = await makePageBucket(roundTripPages(settings.roundTrip));
+  try {
+    say('round trips in Viceroy: compiling the forward-only service');
+    const floorWasm = await buildFloorWasm(dir);
+    const runner: ServiceRunner = async (manifest, which) => {
+      const server = await startViceroy({ viceroy, wasm: which === 'service' ? join(REPO, 'bin/main.wasm') : floorWasm, manifest });
+      return { url: server.url, stop: () => server.close() };
+    };
+    return await measureRoundTrips(settings.roundTrip, bucket.root, say, runner);
+  } finally {
+    await bucket.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 main().catch((err: unknown) => {

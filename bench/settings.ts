@@ -1,7 +1,9 @@
-/** How much each kind of run measures. Full: stable medians in under 3 minutes; quick: a smoke run in under ~20 s. */
+/** How much each kind of run measures. Full: stable medians in under 3 minutes in all; quick: a smoke run. */
 import type { LatencyPlan } from './latency.ts';
 import type { NamesPlan } from './names.ts';
+import type { RoundTripPlan } from './round-trip.ts';
 import type { ThroughputPlan } from './throughput.ts';
+import type { TimelinePlan } from './timeline.ts';
 
 export interface Settings {
   /** Fast scenarios: one request at a time, interleaved with the baselines. */
@@ -11,6 +13,10 @@ export interface Settings {
   readonly throughput: ThroughputPlan;
   /** The crawler's other names (first-name hit, second-name hit, full miss), in the origin-refusing world. */
   readonly names: NamesPlan;
+  /** The world with real round trips: rounds per scenario. */
+  readonly roundTrip: RoundTripPlan;
+  /** The outage timeline (scaled time, see timeline.ts). */
+  readonly timeline: TimelinePlan;
   readonly build: boolean;
 }
 
@@ -19,6 +25,8 @@ export const FULL: Settings = {
   staggered: { requests: 20, warmup: 3, baselineRequests: 100 },
   throughput: { concurrency: 16, phaseMs: 2000, rounds: 2, warmupMs: 500 },
   names: { requests: 300, warmup: 30 },
+  roundTrip: { rounds: 60, warmup: 5 },
+  timeline: { beforeMs: 1000, outageMs: 6000, afterMs: 2000, intervalMs: 50, mirrorFetches: 20 },
   build: true,
 };
 
@@ -27,5 +35,7 @@ export const QUICK: Settings = {
   staggered: { requests: 3, warmup: 1, baselineRequests: 10 },
   throughput: { concurrency: 8, phaseMs: 400, rounds: 1, warmupMs: 100 },
   names: { requests: 20, warmup: 5 },
+  roundTrip: { rounds: 4, warmup: 1 },
+  timeline: { beforeMs: 300, outageMs: 1500, afterMs: 600, intervalMs: 50, mirrorFetches: 5 },
   build: false,
 };

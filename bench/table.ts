@@ -4,6 +4,9 @@
  */
 import type { BaselineId } from './latency.ts';
 import type { Report, ScenarioReport, Target } from './report.ts';
+import type { RoundTripReport } from './round-trip.ts';
+import type { TimelineReport } from './timeline.ts';
+import { VARIANTS } from './timeline.ts';
 
 export type Table = { readonly head: readonly string[]; readonly rows: readonly (readonly string[])[] };
 
@@ -92,6 +95,75 @@ export function otherTable(report: Report): Table {
     rows.push(['size of bin/main.wasm', mib(b.binMainWasmBytes)]);
   }
   return { head: ['measure', 'value'], rows };
+}
+
+/** The world with real round trips: the service against the physical limit and the runtime floor, per scenario. */
+export function roundTripTable(report: RoundTripReport): Table {
+  return {
+    head: [
+      'scenario',
+      'physical limit',
+      'ok / err',
+      'service total p50 / p95 ms',
+      'limit p50 / p95 ms',
+      '× limit p50 / p95',
+      'goal',
+      'met',
+      'runtime floor p50 ms',
+      'floor × limit p50',
+      'service × floor p50',
+      'attempts p50 ms (Server-Timing)',
+    ],
+    rows: report.scenarios.map((s) => [
+      s.title,
+      s.limit,
+      `${s.service.total.n} / ${s.service.errors + s.physicalLimit.errors + s.runtimeFloor.errors}`,
+      pair(ms(s.service.total.p50), ms(s.service.total.p95)),
+      pair(ms(s.physicalLimit.total.p50), ms(s.physicalLimit.total.p95)),
+      pair(times(s.serviceToLimit.totalP50), times(s.serviceToLimit.totalP95)),
+      s.goal === null ? '–' : `≤ ${times(s.goal)}`,
+      s.met === null ? '–' : s.met ? 'yes' : 'NO',
+      ms(s.runtimeFloor.total.p50),
+      times(s.floorToLimit.totalP50),
+      times(s.serviceToFloor.totalP50),
+      Object.entries(s.service.attempts ?? {})
+        .map(([backend, sum]) => `${backend} ${ms(sum.p50)}`)
+        .join(', ') || '–',
+    ]),
+  };
+}
+
+/** The outage timeline: per outage, variant and group of requests, what users felt during the outage and after it. */
+export function timelineTable(report: TimelineReport): Table {
+  const title = (id: string) => VARIANTS.find((v) => v.id === id)?.title ?? id;
+  return {
+    head: [
+      'outage',
+      'variant',
+      'requests',
+      'sent in the outage',
+      `waited over ${report.hedgeMs} ms (the hedge delay)`,
+      'in the outage p50 / p95 / max ms',
+      'p50 × a mirror fetch',
+      'wrong answers',
+      'origin answers again, ms after recovery',
+      'mirror answers after recovery',
+    ],
+    rows: report.runs.flatMap((run) =>
+      run.groups.map((g) => [
+        run.kind === 'full' ? 'full' : `partial, ${g.group}`,
+        title(run.variant),
+        String(run.requests),
+        String(g.n),
+        String(g.waitedOverHedge),
+        `${ms(g.total.p50)} / ${ms(g.total.p95)} / ${ms(g.total.max)}`,
+        `${times(g.p50ToMirror)} (of ${ms(run.mirrorFetch.p50)} ms)`,
+        String(run.wrongAnswers),
+        ms(g.originAgainAfterMs),
+        String(g.mirrorAnswersAfterRecovery),
+      ]),
+    ),
+  };
 }
 
 function mib(bytes: number | null): string {

@@ -53,7 +53,8 @@ export async function startWorld(scenario: Scenario, bucketRoot: string): Promis
           ? { port: stubs.origin.port, health: scenario.originHealth, firstByteTimeoutMs: scenario.originFirstByteTimeoutMs }
           : { port: stubs[name].port };
     }
-    const config: Record<string, string> = { ...BENCH_GCS.config };
+    // The outage memory off: each request fails over as the first of an outage does (all pages share one segment).
+    const config: Record<string, string> = { ...BENCH_GCS.config, outage_memory_s: '0' };
     if (scenario.hedgeAfterMs !== undefined) config.hedge_after_ms = String(scenario.hedgeAfterMs);
     dir = await mkdtemp(join(tmpdir(), 'govuk-failover-bench-'));
     const manifestPath = join(dir, 'fastly.toml');

@@ -140,6 +140,21 @@ describe('check', () => {
       expect(report.issues[1]).toMatch(/^origin: 502 from the service \(no backend answered\) \(Backend-Override: origin connection-error/);
     });
 
+    it('shows when the outage memory sped the answer up: after three failures in a segment, origin is suspect there', async () => {
+      for (const path of ['/suspect/a', '/suspect/b', '/suspect/c', '/suspect/d']) await mirrorPage(path);
+      for (const path of ['/suspect/a', '/suspect/b', '/suspect/c']) {
+        const { report } = await checkJson(path);
+        expect(report.rows[0]?.suspectScope, `${path}: not yet`).toBeNull();
+      }
+      const run = await runCli(['check', '/suspect/d', '--service', world.service]);
+      const suspect = 'The service\'s outage memory holds origin suspect for the segment /suspect, after recent origin failures at this POP: origin and the first mirror were asked at once (Server-Timing: suspect), and the first good answer was served.';
+      expect(run.stdout).toMatch(/^ {2}\(none\) {11}suspect;desc="\/suspect", origin;desc="(connection-error|abandoned)";dur=[\d.]+, mirrorS3;desc="ok 200";dur=[\d.]+$/m);
+      expect(run.stdout).toContain(`  - ${suspect}`);
+      const { report } = await checkJson('/suspect/a');
+      expect(report.rows.map((r) => r.suspectScope), 'only the request as users make it; overrides never').toEqual(['/suspect', null, null, null, null]);
+      expect(report.issues).toContain(suspect);
+    });
+
     it('and no mirror has the page: users get the error page, exit 1', async () => {
       const run = await runCli(['check', '/origin-down-and-missing', '--service', world.service]);
 

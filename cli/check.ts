@@ -4,7 +4,8 @@
  * whether the page survives an origin outage.
  */
 import { BACKEND_ORDER, type BackendName, isMirror, type MirrorName, MIRRORS } from '../src/core/backends.ts';
-import { BACKEND_NAME_HEADER, FAILOVER_HEADER, RESTARTS_HEADER, SERVER_TIMING_HEADER } from '../src/core/diagnostics.ts';
+import { BACKEND_NAME_HEADER, FAILOVER_HEADER, RESTARTS_HEADER, SERVER_TIMING_HEADER, suspectScopeIn } from '../src/core/diagnostics.ts';
+import { WHOLE_ORIGIN_SCOPE } from '../src/core/outage-scope.ts';
 import { resolveMirrorPath } from '../src/core/mirror-path.ts';
 import { OVERRIDE_IGNORED_HEADER } from '../src/core/override.ts';
 import { COMPARED_BODY_BYTES } from './compare-pages.ts';
@@ -32,6 +33,8 @@ export interface CheckRow {
   readonly failover: boolean;
   readonly restarts: string | null;
   readonly serverTiming: string | null;
+  /** The scope the service's outage memory held suspect (origin and the first mirror asked at once), from Server-Timing; null when none. */
+  readonly suspectScope: string | null;
   /** Backend-Override-Ignored: the service did not honour the override. */
   readonly overrideIgnored: string | null;
   /** The service's own plain-text error message, or why there was no answer. */
@@ -86,7 +89,7 @@ function toRow(override: BackendName | null, result: ProbeResult, reference: (Re
   if (!result.ok) {
     return {
       override, status: null, ttfbMs: null, bytes: null, age: null, lastModified: null, sha256: null, sameAsOrigin: null, comparedBy: null,
-      backendName: null, failover: false, restarts: null, serverTiming: null, overrideIgnored: null,
+      backendName: null, failover: false, restarts: null, serverTiming: null, suspectScope: null, overrideIgnored: null,
       note: result.failure.message, failure: result.failure,
     };
   }
@@ -106,6 +109,7 @@ function toRow(override: BackendName | null, result: ProbeResult, reference: (Re
     failover: h.get(FAILOVER_HEADER) === '1',
     restarts: h.get(RESTARTS_HEADER),
     serverTiming: h.get(SERVER_TIMING_HEADER),
+    suspectScope: suspectScopeIn(h.get(SERVER_TIMING_HEADER)),
     overrideIgnored: h.get(OVERRIDE_IGNORED_HEADER),
     note: isAnswered(result.status) ? null : errorBodyMessage(h, result.bodyStart),
     failure: null,
@@ -127,6 +131,11 @@ function what(row: CheckRow): string {
   return `${row.status} from ${from}${row.note ? ` (${row.note.replace(/\.$/, '')})` : ''}`;
 }
 
+function suspectIssue(scope: string): string {
+  const where = scope === WHOLE_ORIGIN_SCOPE ? 'the whole origin (three or more path segments failing)' : `the segment ${scope}`;
+  return `The service's outage memory holds origin suspect for ${where}, after recent origin failures at this POP: origin and the first mirror were asked at once (Server-Timing: suspect), and the first good answer was served.`;
+}
+
 function judge(url: string, mirrorKeys: readonly string[], rows: readonly CheckRow[]): CheckReport {
   const issues: string[] = [];
   const asUsers = rows.find((r) => r.override === null);
@@ -142,6 +151,7 @@ function judge(url: string, mirrorKeys: readonly string[], rows: readonly CheckR
   }
   if (asUsers && !served) issues.push(`Users do not get the page: ${what(asUsers)}.`);
   if (served && asUsers?.failover) issues.push(`Users get a mirror's copy: origin failed and ${asUsers.backendName} answered (Fastly-Failover: 1).`);
+  if (asUsers?.suspectScope) issues.push(suspectIssue(asUsers.suspectScope));
   if (origin && !(origin.status !== null && isAnswered(origin.status) && origin.backendName === 'origin')) issues.push(`origin: ${what(origin)}.`);
   for (const row of rows) {
     if (row.override !== null && isMirror(row.override) && !mirrorHasPage(row)) issues.push(`${row.override} does not have it: ${what(row)}.`);

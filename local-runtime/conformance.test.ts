@@ -158,6 +158,7 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
       response: wizer('The Response builtin'),
       headers: 'no error: 1',
       hostname: 'no error: undefined',
+      coreCache: wizer('The CoreCache builtin'),
     });
   });
 
@@ -255,6 +256,68 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
       { endpoint: 'errors', line: 'two\\nlines' },
       { endpoint: 'made-at-init', line: 'early' },
     ]);
+  });
+
+  it('keeps Core cache entries across requests, with their metadata, body and max age, until they expire', async () => {
+    const key = `entry-${engine.name}`;
+    expect((await getJson(`/core-cache/insert?key=${key}&ms=60000&meta=seg%2Fa&body=hello`)).body).toEqual({ value: 'undefined' });
+    const { entry } = (await getJson(`/core-cache/lookup?key=${key}`)).body;
+    expect(entry).toMatchObject({
+      found: true,
+      usable: true,
+      stale: false,
+      mustInsertOrUpdate: false,
+      maxAge: 60000,
+      length: 5,
+      userMetadata: 'seg/a',
+      body: 'hello',
+      closeTwice: { error: { name: 'Error', message: 'close: Invalid handle. Thrown when a request, response, dictionary, or body handle is not valid.\n', isDOMException: false } },
+      afterClose: { error: { name: 'Error', message: 'maxAge: Invalid handle. Thrown when a request, response, dictionary, or body handle is not valid.\n', isDOMException: false } },
+    });
+    expect(entry.age).toBeGreaterThanOrEqual(0);
+    expect(entry.age).toBeLessThan(5000);
+    const unsupported = (call: string) => ({ error: { name: 'Error', message: `${call}: Unsupported operation error. This error is thrown when some operation cannot be performed, because it is not supported.\n`, isDOMException: false } });
+    expect(entry.hits).toEqual(unsupported('hits'));
+    expect(entry.staleWhileRevalidate).toEqual(unsupported('staleWhileRevalidate'));
+
+    // A max age of 0 is how a mark is cleared: never found again.
+    await getJson(`/core-cache/insert?key=${key}&ms=0`);
+    expect((await getJson(`/core-cache/lookup?key=${key}`)).body).toEqual({ entry: null });
+    expect((await getJson(`/core-cache/lookup?key=never-${key}`)).body).toEqual({ entry: null });
+    expect((await getJson(`/core-cache/insert?key=w-${key}&ms=1000&appendAfterClose=1`)).body.error.message).toBe('append: Invalid handle. Thrown when a request, response, dictionary, or body handle is not valid.\n');
+  });
+
+  it('expires a Core cache entry after its max age', async () => {
+    const key = `expiring-${engine.name}`;
+    const insertedAfter = performance.now();
+    await getJson(`/core-cache/insert?key=${key}&ms=400`);
+    const foundAt = performance.now();
+    expect((await getJson(`/core-cache/lookup?key=${key}`)).body.entry, 'found at once').not.toBeNull();
+    let gone = Number.NaN;
+    while (performance.now() - insertedAfter < 5_000) {
+      const sentAt = performance.now();
+      if ((await getJson(`/core-cache/lookup?key=${key}`)).body.entry === null) {
+        gone = sentAt;
+        break;
+      }
+    }
+    expect(gone - foundAt, 'not found any more after 400 ms').toBeGreaterThanOrEqual(0);
+    expect(performance.now() - insertedAfter, 'gone no sooner than its max age').toBeGreaterThanOrEqual(400);
+    expect(gone - insertedAfter, 'and soon after it').toBeLessThan(1_400);
+  });
+
+  it('checks Core cache keys and options as js-compute and the host do', async () => {
+    const error = (message: string, name = 'Error') => ({ error: { name, message, isDOMException: false } });
+    expect((await getJson('/core-cache/errors')).body).toEqual({
+      emptyKey: error('CoreCache.lookup: key can not be an empty string'),
+      longKey: error('CoreCache.lookup: key is too long, the maximum allowed length is 8135.'),
+      overHostLimit: error('lookup: Invalid argument.\n'),
+      atHostLimit: { value: null },
+      insertOneArgument: error('CoreCache.insert: At least 2 arguments required, but only 1 passed', 'TypeError'),
+      insertNoMaxAge: error('maxAge is required'),
+      insertNegative: error('maxAge field is an invalid value, only positive numbers can be used for maxAge values.'),
+      insertOverHostLimit: error('insert: Invalid argument.\n'),
+    });
   });
 
   it('answers 500 when the handler throws, rejects, responds with a non-Response or does not respond', async () => {

@@ -6,6 +6,7 @@
  * globalThis, so several runtime instances can live in one process.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CoreCacheStore } from './core-cache.ts';
 
 export type Health = 'healthy' | 'unhealthy' | 'unknown';
 
@@ -55,6 +56,8 @@ export interface HostApi {
   readonly configStores: ReadonlyMap<string, ReadonlyMap<string, string>>;
   readonly secretStores: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
   readonly httpCache: boolean;
+  /** The Core cache (`fastly:cache`) shared by the instance's requests; absent models a host without it. */
+  readonly coreCache: CoreCacheStore | undefined;
   log(endpoint: string, line: string): void;
   /** May throw synchronously (like the platform does for some errors). */
   fetch(request: Request, options: HostFetchOptions): Promise<Response>;

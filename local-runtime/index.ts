@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { SystemClock, type Clock } from './clock.ts';
 import type { BackendDef, GuestBindings, HostApi, HostFetchOptions } from './context.ts';
+import { CoreCacheStore } from './core-cache.ts';
 import { HttpCacheStore, hostFetch } from './http-cache.ts';
 import { loadService } from './loader.ts';
 import { loadManifest, manifestFromObject, type Manifest } from './manifest.ts';
@@ -37,6 +38,8 @@ export interface LocalRuntimeOptions {
   clock?: Clock;
   /** Model Fastly's readthrough cache (default true); false models Viceroy. */
   httpCache?: boolean;
+  /** Model the Core cache of `fastly:cache` (default true); false models a host without it (every call fails). */
+  coreCache?: boolean;
   /** Print logger lines to stdout as `<endpoint> :: <line>` (default true). */
   echoLogs?: boolean;
   /** Where runtime diagnostics go (default: stderr). */
@@ -51,6 +54,8 @@ export interface LocalRuntime {
   manifest: Manifest;
   /** Number of objects in the HTTP cache (0 when it is off). */
   cacheSize(): number;
+  /** Number of objects in the Core cache (0 when it is off). */
+  coreCacheSize(): number;
   close(): Promise<void>;
 }
 
@@ -65,6 +70,7 @@ class Instance implements HostApi {
   readonly httpCache: boolean;
   readonly logs: LogLine[] = [];
   readonly cache: HttpCacheStore | undefined;
+  readonly coreCache: CoreCacheStore | undefined;
   readonly inflightSet = new Set<() => void>();
   readonly tasks = new Set<Promise<unknown>>();
   /** Backend connections are reused, as Fastly does. */
@@ -76,6 +82,7 @@ class Instance implements HostApi {
     readonly manifest: Manifest,
     readonly clock: Clock,
     httpCache: boolean,
+    coreCache: boolean,
     readonly echoLogs: boolean,
     readonly errorLog: (message: string) => void,
   ) {
@@ -84,6 +91,7 @@ class Instance implements HostApi {
     this.secretStores = manifest.secretStores;
     this.httpCache = httpCache;
     this.cache = httpCache ? new HttpCacheStore() : undefined;
+    this.coreCache = coreCache ? new CoreCacheStore(clock) : undefined;
   }
 
   readonly inflight: Inflight = {
@@ -147,7 +155,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   if (host !== '127.0.0.1') throw new Error('local-runtime only listens on 127.0.0.1');
   const clock = options.clock ?? new SystemClock();
   const errorLog = options.errorLog ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const instance = new Instance(manifest, clock, options.httpCache ?? true, options.echoLogs ?? true, errorLog);
+  const instance = new Instance(manifest, clock, options.httpCache ?? true, options.coreCache ?? true, options.echoLogs ?? true, errorLog);
 
   await loadService(resolve(options.entry ?? 'src/index.ts'), instance);
   if (!instance.bindings) errorLog('local-runtime: warning: the service added no fetch event listener');
@@ -178,6 +186,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     logs: instance.logs,
     manifest,
     cacheSize: () => instance.cache?.size ?? 0,
+    coreCacheSize: () => instance.coreCache?.size ?? 0,
     close: () => (closing ??= shutdown(server, sockets, instance)),
   };
 }
@@ -203,4 +212,5 @@ async function shutdown(server: Server, sockets: Set<Socket>, instance: Instance
   await closed;
   await Promise.allSettled([...instance.tasks]);
   instance.cache?.clear();
+  instance.coreCache?.clear();
 }

@@ -1,6 +1,7 @@
 // A tiny service for the local runtime's own tests (plain JS so that the
 // Node tsconfig need not know the `fastly:*` module types).
 import { Backend } from 'fastly:backend';
+import { CoreCache } from 'fastly:cache';
 import { CacheOverride } from 'fastly:cache-override';
 import { ConfigStore } from 'fastly:config-store';
 import { SecretStore } from 'fastly:secret-store';
@@ -19,6 +20,7 @@ for (const [name, call] of Object.entries({
   response: () => new Response('made at init'),
   headers: () => [...new Headers({ a: 'b' })].length,
   hostname: () => env('FASTLY_HOSTNAME') ?? 'undefined',
+  coreCache: () => CoreCache.lookup('at-init'),
 })) {
   try {
     const value = call();
@@ -30,6 +32,40 @@ for (const [name, call] of Object.entries({
 
 function describeError(err) {
   return { name: err?.name, message: err?.message, isDOMException: err instanceof DOMException };
+}
+
+/** Runs `call`; its value, or the error it threw. */
+function outcome(call) {
+  try {
+    const value = call();
+    return { value: value === undefined ? 'undefined' : value };
+  } catch (err) {
+    return { error: describeError(err) };
+  }
+}
+
+/** A Core cache entry as the service sees it, closed after reading. */
+async function coreCacheEntry(key) {
+  const entry = CoreCache.lookup(key);
+  if (entry === null) return null;
+  const state = entry.state();
+  const seen = {
+    found: state.found(),
+    usable: state.usable(),
+    stale: state.stale(),
+    mustInsertOrUpdate: state.mustInsertOrUpdate(),
+    maxAge: entry.maxAge(),
+    age: entry.age(),
+    length: entry.length(),
+    userMetadata: new TextDecoder().decode(entry.userMetadata()),
+    hits: outcome(() => entry.hits()),
+    staleWhileRevalidate: outcome(() => entry.staleWhileRevalidate()),
+    body: await new Response(entry.body()).text(),
+  };
+  entry.close();
+  seen.closeTwice = outcome(() => entry.close());
+  seen.afterClose = outcome(() => entry.maxAge());
+  return seen;
 }
 
 function json(value, status = 200) {
@@ -174,6 +210,35 @@ async function handle(event) {
       } catch (err) {
         return json({ error: describeError(err) }, 404);
       }
+    }
+
+    case 'core-cache': {
+      // /core-cache/insert?key=&ms=&meta=&body=  /core-cache/lookup?key=  /core-cache/errors
+      const key = q.get('key');
+      if (rest[0] === 'insert') {
+        return json(outcome(() => {
+          const options = { maxAge: Number(q.get('ms')) };
+          if (q.has('meta')) options.userMetadata = q.get('meta');
+          const body = CoreCache.insert(key, options);
+          if (q.has('body')) body.append(q.get('body'));
+          body.close();
+          return q.has('appendAfterClose') ? body.append('more') : undefined;
+        }));
+      }
+      if (rest[0] === 'lookup') return json({ entry: await coreCacheEntry(key) });
+      if (rest[0] === 'errors') {
+        return json({
+          emptyKey: outcome(() => CoreCache.lookup('')),
+          longKey: outcome(() => CoreCache.lookup('k'.repeat(8136))),
+          overHostLimit: outcome(() => CoreCache.lookup('k'.repeat(4097))),
+          atHostLimit: outcome(() => CoreCache.lookup('k'.repeat(4096))),
+          insertOneArgument: outcome(() => CoreCache.insert('x')),
+          insertNoMaxAge: outcome(() => CoreCache.insert('x', {})),
+          insertNegative: outcome(() => CoreCache.insert('x', { maxAge: -1 })),
+          insertOverHostLimit: outcome(() => CoreCache.insert('k'.repeat(4097), { maxAge: 1000 })),
+        });
+      }
+      return json({ error: 'unknown core-cache route' }, 404);
     }
 
     case 'log': {

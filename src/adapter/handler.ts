@@ -8,6 +8,7 @@ import { serve, serviceFailure, type ServiceEnv } from '../core/service.ts';
 import { backendHealth } from './backends.ts';
 import { loadConfig } from './config-store.ts';
 import { writeLog } from './log.ts';
+import { coreCacheMarks } from './outage-marks.ts';
 import { readSecret } from './secrets.ts';
 import { sendToBackend } from './send.ts';
 
@@ -23,6 +24,8 @@ export async function handleFetchEvent(event: FetchEvent): Promise<Response> {
     send: (backend: BackendName, request: Request, cache: CacheRule) => sendToBackend(backend, request, cache),
     secret: readSecret,
     log: (record) => writeLog(config.logEndpoint, record),
+    outageMarks: coreCacheMarks,
+    background: (task) => event.waitUntil(task),
   };
   try {
     return await serve(event.request, serviceEnv);

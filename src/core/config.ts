@@ -28,6 +28,12 @@ export interface Config {
   readonly mirrorS3Replica: MirrorSettings;
   readonly mirrorGCS: MirrorSettings;
   readonly gcsBucket: string | null;
+  /** Origin failures in one scope, within `outageWindowS`, that make the scope suspect. */
+  readonly outageThreshold: number;
+  /** Seconds a failure counts towards `outageThreshold`. */
+  readonly outageWindowS: number;
+  /** Seconds a scope stays suspect; 0 turns the outage memory off. */
+  readonly outageMemoryS: number;
 }
 
 export const CONFIG_STORE_NAME = 'failover_config';
@@ -51,6 +57,9 @@ export const DEFAULT_CONFIG: Config = {
   mirrorS3Replica: { prefix: DEFAULT_PREFIX, host: null },
   mirrorGCS: { prefix: DEFAULT_PREFIX, host: null },
   gcsBucket: null,
+  outageThreshold: 3,
+  outageWindowS: 10,
+  outageMemoryS: 10,
 };
 
 /** The keys the Config Store may hold, with what each means. The README lists the same. */
@@ -69,6 +78,9 @@ export const CONFIG_KEYS = {
   mirror_s3_replica_host: 'Host header sent to the S3 replica mirror',
   mirror_gcs_host: 'Host header sent to the GCS mirror',
   gcs_bucket: 'GCS bucket name, used to sign requests (no default: without it mirrorGCS is skipped)',
+  outage_threshold: 'origin failures in one scope, within outage_window_s, that make the scope suspect',
+  outage_window_s: 'seconds an origin failure counts towards outage_threshold',
+  outage_memory_s: 'seconds a suspect scope asks origin and the first mirror at once (0 = outage memory off)',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -84,6 +96,9 @@ export interface ParsedConfig {
 
 const MAX_SECONDS = 365 * 24 * 3600;
 const MAX_HEDGE_MS = 120_000;
+/** Each failure counted takes one slot in the shared store (see outage-memory.ts), so the threshold stays small. */
+export const MAX_OUTAGE_THRESHOLD = 20;
+const MAX_OUTAGE_SECONDS = 3600;
 const HOST_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/;
 const PREFIX_SEGMENT = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$/;
 const ENDPOINT_PATTERN = /^[A-Za-z0-9_.-]{1,255}$/;
@@ -108,10 +123,10 @@ export function parseConfig(read: ConfigReader): ParsedConfig {
     return parsed;
   }
 
-  const integer = (max: number) => (raw: string) => {
+  const integer = (max: number, min = 0) => (raw: string) => {
     if (!/^\d{1,10}$/.test(raw)) return undefined;
     const n = Number(raw);
-    return n <= max ? n : undefined;
+    return n >= min && n <= max ? n : undefined;
   };
   const host = (raw: string) => (HOST_PATTERN.test(raw) && raw.length <= 253 ? raw : undefined);
   const prefix = (raw: string) => {
@@ -139,6 +154,9 @@ export function parseConfig(read: ConfigReader): ParsedConfig {
     mirrorS3Replica: mirror('mirror_s3_replica_prefix', 'mirror_s3_replica_host'),
     mirrorGCS: mirror('mirror_gcs_prefix', 'mirror_gcs_host'),
     gcsBucket: value<string | null>('gcs_bucket', null, (raw) => (/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(raw) ? raw : undefined), 'a GCS bucket name'),
+    outageThreshold: value('outage_threshold', DEFAULT_CONFIG.outageThreshold, integer(MAX_OUTAGE_THRESHOLD, 1), `a whole number of failures from 1 to ${MAX_OUTAGE_THRESHOLD}`),
+    outageWindowS: value('outage_window_s', DEFAULT_CONFIG.outageWindowS, integer(MAX_OUTAGE_SECONDS, 1), `a whole number of seconds from 1 to ${MAX_OUTAGE_SECONDS}`),
+    outageMemoryS: value('outage_memory_s', DEFAULT_CONFIG.outageMemoryS, integer(MAX_OUTAGE_SECONDS), `a whole number of seconds from 0 (off) to ${MAX_OUTAGE_SECONDS}`),
   };
   return { config, problems };
 }

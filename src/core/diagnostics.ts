@@ -10,16 +10,25 @@ export const BACKEND_NAME_HEADER = 'Fastly-Backend-Name';
 export const FAILOVER_HEADER = 'Fastly-Failover';
 export const RESTARTS_HEADER = 'Fastly-Restarts';
 export const SERVER_TIMING_HEADER = 'Server-Timing';
+/** The `Server-Timing` entry naming the suspect scope: `suspect;desc="/government"`. */
+export const SUSPECT_TIMING_NAME = 'suspect';
 
 /**
- * One `Server-Timing` entry per backend considered: `mirrorS3;desc="ok 200";dur=12.5`.
+ * One `Server-Timing` entry per backend considered: `mirrorS3;desc="ok 200";dur=12.5`,
+ * after `suspect;desc="/government"` when the outage memory started the first mirror at once.
  * A mirror that was asked for more than the page's first name also names the last
  * object it was asked for: `mirrorS3;desc="ok 200 report.pdf.html";dur=25.1`.
  */
-export function serverTiming(attempts: readonly AttemptRecord[]): string {
-  return attempts
-    .map((a) => `${a.backend};desc="${a.outcome}${a.status === undefined ? '' : ` ${a.status}`}${laterName(a)}";dur=${round(a.durationMs)}`)
-    .join(', ');
+export function serverTiming(attempts: readonly AttemptRecord[], suspectScope: string | null = null): string {
+  const entries = attempts.map((a) => `${a.backend};desc="${a.outcome}${a.status === undefined ? '' : ` ${a.status}`}${laterName(a)}";dur=${round(a.durationMs)}`);
+  if (suspectScope !== null) entries.unshift(`${SUSPECT_TIMING_NAME};desc="${suspectScope.replace(/["\\]/g, '\\$&')}"`);
+  return entries.join(', ');
+}
+
+/** The scope a `Server-Timing` value names as suspect (`suspect;desc="/government"` → `/government`), or null. */
+export function suspectScopeIn(serverTimingValue: string | null): string | null {
+  const match = /(?:^|,)\s*suspect;desc="((?:[^"\\]|\\.)*)"/.exec(serverTimingValue ?? '');
+  return match ? match[1]!.replace(/\\(.)/g, '$1') : null;
 }
 
 /** Longest object name shown in `Server-Timing` (its end, where the names differ, is kept). */
@@ -55,6 +64,10 @@ export interface LogRecord {
   readonly status: number;
   readonly total_ms: number;
   readonly config_problems?: readonly string[];
+  /** Set when the outage memory held this request's scope suspect, so origin and the first mirror were asked at once. */
+  readonly suspect_scope?: string;
+  /** Set when the outage memory's store failed; the request was served as without the memory. */
+  readonly outage_memory_error?: string;
   /** Set only when the service itself failed and answered with the 503 page. */
   readonly error?: string;
 }
@@ -71,6 +84,8 @@ export function logRecord(fields: {
   totalMs: number;
   configProblems: readonly string[];
   error?: string;
+  suspectScope?: string | null;
+  outageMemoryError?: string | null;
 }): LogRecord {
   return {
     time: fields.time.toISOString(),
@@ -91,6 +106,8 @@ export function logRecord(fields: {
     status: fields.status,
     total_ms: round(fields.totalMs),
     ...(fields.configProblems.length > 0 ? { config_problems: fields.configProblems } : {}),
+    ...(fields.suspectScope ? { suspect_scope: fields.suspectScope } : {}),
+    ...(fields.outageMemoryError ? { outage_memory_error: fields.outageMemoryError } : {}),
     ...(fields.error ? { error: fields.error.slice(0, 300) } : {}),
   };
 }

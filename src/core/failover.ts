@@ -18,6 +18,12 @@ export interface FailoverPlan {
   readonly candidates: readonly Candidate[];
   /** An attempt unanswered for this long starts the next backend in parallel; 0 turns hedging off. */
   readonly hedgeAfterMs: number;
+  /**
+   * Replaces `hedgeAfterMs` for the first attempt only; 0 starts the second
+   * backend at once, right after the first, in parallel with it (the outage
+   * memory's plan for a suspect origin). Absent: `hedgeAfterMs`.
+   */
+  readonly firstHedgeAfterMs?: number;
   /** Whether this answer from this backend is served. */
   accept(backend: BackendName, response: Response): boolean;
 }
@@ -89,7 +95,9 @@ export function runFailover(plan: FailoverPlan, deps: FailoverDeps): Promise<Fai
         successorStarted = true;
         start();
       };
-      const cancelHedge = plan.hedgeAfterMs > 0 ? clock.schedule(plan.hedgeAfterMs, () => {
+      const hedgeAfterMs = started.length === 1 ? (plan.firstHedgeAfterMs ?? plan.hedgeAfterMs) : plan.hedgeAfterMs;
+      const successorAtOnce = started.length === 1 && plan.firstHedgeAfterMs === 0;
+      const cancelHedge = hedgeAfterMs > 0 ? clock.schedule(hedgeAfterMs, () => {
         cancels.delete(cancelHedge!);
         if (!settled && record.outcome === 'pending') startSuccessor();
       }) : undefined;
@@ -145,6 +153,7 @@ export function runFailover(plan: FailoverPlan, deps: FailoverDeps): Promise<Fai
           failed();
         },
       );
+      if (successorAtOnce) startSuccessor();
     };
 
     if (queue.length === 0) settle({ kind: 'exhausted', attempts });

@@ -22,6 +22,8 @@ import { ERROR_PAGE_HTML, RETRY_AFTER_SECONDS } from './error-page.ts';
 import { runFailover } from './failover.ts';
 import type { MirrorObjectName } from './mirror-path.ts';
 import { mirrorWalks } from './mirror-walk.ts';
+import type { MarkStore } from './outage-memory.ts';
+import { watchOutage } from './outage-watch.ts';
 import { decideOverride, OVERRIDE_HEADER, OVERRIDE_IGNORED_HEADER, OVERRIDE_TOKEN_HEADER } from './override.ts';
 import { type Health, isAcceptable, type Mode, planCandidates } from './policy.ts';
 import { checkRequest, rawPath } from './request-checks.ts';
@@ -41,6 +43,10 @@ export interface ServiceEnv {
   log(record: LogRecord): void;
   /** Wall-clock time, for the GCS `Date` header and the log. */
   readonly date: () => Date;
+  /** The POP's shared marks for the outage memory; absent: no memory. */
+  readonly outageMarks?: MarkStore;
+  /** Keeps the request alive until a task ends, after the answer is sent (`event.waitUntil`). */
+  readonly background?: (task: Promise<unknown>) => void;
 }
 
 /** Bucket headers never passed back to the user. */
@@ -50,7 +56,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   const startedAt = env.clock.now();
   const method = request.method;
   const path = safePath(request.url);
-  const finish = (response: Response, fields: { backend: BackendName | 'error'; attempts: readonly AttemptRecord[]; override: string | null }) => {
+  const finish = (response: Response, fields: { backend: BackendName | 'error'; attempts: readonly AttemptRecord[]; override: string | null; suspectScope?: string | null; outageMemoryError?: string | null }) => {
     env.log(
       logRecord({
         time: env.date(),
@@ -63,6 +69,8 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
         status: response.status,
         totalMs: env.clock.now() - startedAt,
         configProblems: env.configProblems,
+        suspectScope: fields.suspectScope,
+        outageMemoryError: fields.outageMemoryError,
       }),
     );
     if (!response.headers.has(BACKEND_NAME_HEADER)) response.headers.set(BACKEND_NAME_HEADER, fields.backend);
@@ -97,15 +105,28 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   const send = async (backend: BackendName, name?: MirrorObjectName) =>
     env.send(backend, await buildBackendRequest(backend, request, context, name), cacheRuleFor(mode, method, backend, env.config));
   const mirrors = mirrorWalks({ clock: env.clock, names: (mirror) => mirrorNames(mirror, request, env.config), ask: send });
+  const candidates = planCandidates(method, overrideBackend, (b) => env.health(b));
+  const outage = watchOutage({
+    store: env.outageMarks,
+    config: env.config,
+    clock: env.clock,
+    path: rawPath(request.url),
+    method,
+    mode,
+    candidates,
+    acceptFromOrigin: (response) => isAcceptable(mode, method, 'origin', response),
+    background: env.background,
+  });
   const result = await runFailover(
     {
-      candidates: planCandidates(method, overrideBackend, (b) => env.health(b)),
+      candidates,
       hedgeAfterMs: mode === 'override' ? 0 : env.config.hedgeAfterMs,
+      firstHedgeAfterMs: outage.firstHedgeAfterMs,
       accept: (backend, response) => isAcceptable(mode, method, backend, response),
     },
     {
       clock: env.clock,
-      send: (backend) => (isMirror(backend) ? mirrors.send(backend) : send(backend)),
+      send: (backend) => (isMirror(backend) ? mirrors.send(backend) : outage.observe(backend, send(backend))),
     },
   );
   mirrors.finish(result.attempts);
@@ -125,11 +146,11 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   }
   response.headers.set(BACKEND_NAME_HEADER, backend);
   if (backend !== 'error' && isMirror(backend)) response.headers.set(FAILOVER_HEADER, '1');
-  response.headers.set(SERVER_TIMING_HEADER, serverTiming(result.attempts));
+  response.headers.set(SERVER_TIMING_HEADER, serverTiming(result.attempts, outage.suspectScope));
   const cacheControl = deliveredCacheControl(mode, backend, env.config);
   if (cacheControl !== undefined) response.headers.set('Cache-Control', cacheControl);
   if (override.kind === 'ignored') response.headers.set(OVERRIDE_IGNORED_HEADER, override.reason);
-  return finish(response, { backend, attempts: result.attempts, override: overrideLog });
+  return finish(response, { backend, attempts: result.attempts, override: overrideLog, suspectScope: outage.suspectScope, outageMemoryError: outage.problem });
 }
 
 /**

@@ -17,6 +17,9 @@ describe('parseConfig', () => {
       mirrorS3Replica: { prefix: 'www.gov.uk', host: null },
       mirrorGCS: { prefix: 'www.gov.uk', host: null },
       gcsBucket: null,
+      outageThreshold: 3,
+      outageWindowS: 10,
+      outageMemoryS: 10,
     });
   });
 
@@ -37,6 +40,9 @@ describe('parseConfig', () => {
         mirror_s3_replica_host: 'replica.s3.eu-west-1.amazonaws.com',
         mirror_gcs_host: 'bucket.storage.googleapis.com',
         gcs_bucket: 'govuk-production-mirror',
+        outage_threshold: '5',
+        outage_window_s: '30',
+        outage_memory_s: '0',
       }),
     );
     expect(problems).toEqual([]);
@@ -52,6 +58,9 @@ describe('parseConfig', () => {
       mirrorS3Replica: { prefix: 'copy/www.gov.uk', host: 'replica.s3.eu-west-1.amazonaws.com' },
       mirrorGCS: { prefix: 'gcs', host: 'bucket.storage.googleapis.com' },
       gcsBucket: 'govuk-production-mirror',
+      outageThreshold: 5,
+      outageWindowS: 30,
+      outageMemoryS: 0,
     });
   });
 
@@ -77,12 +86,26 @@ describe('parseConfig', () => {
     ['mirror_s3_host', 'a/b'],
     ['gcs_bucket', 'UPPER'],
     ['log_endpoint', 'no spaces please'],
+    ['outage_threshold', '0'],
+    ['outage_threshold', '21'],
+    ['outage_window_s', '0'],
+    ['outage_window_s', '3601'],
+    ['outage_memory_s', '-1'],
+    ['outage_memory_s', '10s'],
   ])('falls back to the default and says why when %s is %j', (key, value) => {
     const { config, problems } = parseConfig(from({ [key]: value }));
     expect(config).toEqual(DEFAULT_CONFIG);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(key);
     expect(problems[0]).toContain('using the default');
+  });
+
+  it.each<[ConfigKey, string, string]>([
+    ['outage_threshold', '0', 'outage_threshold: "0" is not a whole number of failures from 1 to 20; using the default'],
+    ['outage_window_s', '0', 'outage_window_s: "0" is not a whole number of seconds from 1 to 3600; using the default'],
+    ['outage_memory_s', 'off', 'outage_memory_s: "off" is not a whole number of seconds from 0 (off) to 3600; using the default'],
+  ])('names what is allowed for %s', (key, value, problem) => {
+    expect(parseConfig(from({ [key]: value })).problems).toEqual([problem]);
   });
 
   it('survives a store that throws', () => {

@@ -30,6 +30,8 @@ interface Scenario {
   readonly method: 'GET' | 'POST';
   readonly candidates: readonly Candidate[];
   readonly hedgeAfterMs: number;
+  /** The first attempt's own hedge delay (0: the second backend starts at once), as the outage memory sets it. */
+  readonly firstHedgeAfterMs: number | undefined;
   readonly behaviours: Readonly<Record<BackendName, Behaviour>>;
 }
 
@@ -67,6 +69,7 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
     .shuffledSubarray([...BACKEND_ORDER])
     .chain((backends) => fc.tuple(...backends.map((backend) => fc.nat(3).map((n): Candidate => (n === 0 ? { backend, skip: 'unhealthy' } : { backend }))))),
   hedgeAfterMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 8000 }), fc.constantFrom(1000, 5000)),
+  firstHedgeAfterMs: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, fc.constant(0), fc.integer({ min: 1, max: 8000 })),
   behaviours: fc.record({ origin: behaviour, mirrorS3: behaviour, mirrorS3Replica: behaviour, mirrorGCS: behaviour }),
 });
 
@@ -154,12 +157,16 @@ function model(s: Scenario, accept: (backend: BackendName, status: number) => bo
     const a: ModelAttempt = { backend, start: now, outcome: 'pending', successorStarted: false };
     started.push(a);
     pending++;
-    if (s.hedgeAfterMs > 0) {
-      timers.push({ at: now + s.hedgeAfterMs, seq: seq++, hedgeOf: a, run: () => result === undefined && a.outcome === 'pending' && startSuccessor(a) });
+    const first = started.length === 1;
+    const hedgeAfterMs = first ? (s.firstHedgeAfterMs ?? s.hedgeAfterMs) : s.hedgeAfterMs;
+    if (hedgeAfterMs > 0) {
+      timers.push({ at: now + hedgeAfterMs, seq: seq++, hedgeOf: a, run: () => result === undefined && a.outcome === 'pending' && startSuccessor(a) });
     }
     const b = s.behaviours[backend];
     if (b.kind === 'answer' || b.kind === 'fail') timers.push({ at: now + b.after, seq: seq++, run: () => arrive(a, b) });
     else if (b.kind === 'throw') reactions.push(() => arrive(a, b));
+    // A suspect origin: the second backend starts right after the first is sent.
+    if (first && s.firstHedgeAfterMs === 0) startSuccessor(a);
   };
   const drainReactions = () => {
     while (reactions.length > 0) reactions.shift()!();
@@ -223,7 +230,7 @@ async function runEngine(s: Scenario) {
   let settled: { result: FailoverResult; at: number; timersLeft: number; fakeTimersLeft: number; snapshot: string } | undefined;
   let resolutions = 0;
   void runFailover(
-    { candidates: s.candidates, hedgeAfterMs: s.hedgeAfterMs, accept: (backend, response) => isAcceptable('failover', s.method, backend, response) },
+    { candidates: s.candidates, hedgeAfterMs: s.hedgeAfterMs, firstHedgeAfterMs: s.firstHedgeAfterMs, accept: (backend, response) => isAcceptable('failover', s.method, backend, response) },
     { send, clock },
   ).then((result) => {
     resolutions++;
@@ -300,24 +307,34 @@ describe('runFailover against a reference model', () => {
     );
   });
 
-  it('the model agrees with the engine on the README\'s hedge example', () => {
-    // A hung origin, hedged after 5 s to mirrorS3, which answers 200 after 20 ms.
+  it.each([
+    // The README's hedge example: a hung origin, hedged after 5 s to mirrorS3, which answers 200 after 20 ms.
+    { name: 'the README\'s hedge example', firstHedgeAfterMs: undefined, mirrorStart: 5000 },
+    // A suspect origin: the outage memory starts mirrorS3 with it.
+    { name: 'a suspect origin, asked with the first mirror at once', firstHedgeAfterMs: 0, mirrorStart: 0 },
+  ])('the model agrees with the engine on $name', async ({ firstHedgeAfterMs, mirrorStart }) => {
     const s: Scenario = {
       method: 'GET',
       candidates: BACKEND_ORDER.map((backend) => ({ backend })),
       hedgeAfterMs: 5000,
+      firstHedgeAfterMs,
       behaviours: { origin: { kind: 'never' }, mirrorS3: { kind: 'answer', status: 200, after: 20 }, mirrorS3Replica: { kind: 'never' }, mirrorGCS: { kind: 'never' } },
     };
-    expect(model(s, (backend, status) => isAcceptable('failover', 'GET', backend, new Response(null, { status })))).toEqual({
+    const at = mirrorStart + 20;
+    const expected = model(s, (backend, status) => isAcceptable('failover', 'GET', backend, new Response(null, { status })));
+    expect(expected).toEqual({
       kind: 'answered',
       backend: 'mirrorS3',
       restarts: 1,
-      at: 5020,
+      at,
       contacted: ['origin', 'mirrorS3'],
       attempts: [
-        { backend: 'origin', outcome: 'abandoned', startMs: 0, durationMs: 5020 },
-        { backend: 'mirrorS3', outcome: 'ok', status: 200, startMs: 5000, durationMs: 20 },
+        { backend: 'origin', outcome: 'abandoned', startMs: 0, durationMs: at },
+        { backend: 'mirrorS3', outcome: 'ok', status: 200, startMs: mirrorStart, durationMs: 20 },
       ],
     });
+    const { settled } = await runEngine(s);
+    expect(settled?.result.attempts).toEqual(expected.attempts);
+    expect(settled?.at).toBe(at);
   });
 });

@@ -17,7 +17,11 @@ export interface World {
   readonly stubs: Record<BackendName, StubBackend>;
   readonly buckets: Record<MirrorName, BucketDir>;
   readonly ports: Record<BackendName, number>;
-  /** fastly.toml's document with its backends pointed at this world's stubs; `edit` changes the copy. */
+  /**
+   * fastly.toml's document with its backends pointed at this world's stubs, and the outage memory off
+   * (`outage_memory_s = 0`: one test's origin failures would otherwise make the next test's scope suspect);
+   * `edit` changes the copy, and turns the memory on where a test is about it.
+   */
   manifest(edit?: (doc: ManifestDoc) => void): Record<string, unknown>;
   /** What a mirror's copy of `path` says: `<path> from <mirror>`. */
   pageBody(mirror: MirrorName, path: string): string;
@@ -75,6 +79,7 @@ export async function startWorld(pages: MirrorPages, ports: Record<BackendName, 
     ports: boundPorts,
     manifest(edit) {
       const doc = manifestWithPorts(boundPorts);
+      doc.local_server.config_stores.failover_config.contents.outage_memory_s = '0';
       edit?.(doc);
       return doc;
     },
