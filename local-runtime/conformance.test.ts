@@ -138,6 +138,7 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
     expect(body.url).toBe(`${rt.url}/info?x=1`);
     expect(body.client).toBe('127.0.0.1');
     expect(body.isRequest).toBe(true);
+    expect(body.isCacheable, 'undefined where there is no HTTP cache API').toBe('undefined');
     expect(body.backend).toBeNull();
     expect(body.hostname).toBe('localhost');
     expect(body.traceId).toMatch(/^[0-9a-f]{32}$/);

@@ -115,6 +115,7 @@ async function handle(event) {
         method: req.method,
         client: event.client.address,
         isRequest: req instanceof Request,
+        isCacheable: String(req.isCacheable),
         backend: req.backend === undefined ? null : String(req.backend),
         hostname: env('FASTLY_HOSTNAME'),
         traceId: env('FASTLY_TRACE_ID'),

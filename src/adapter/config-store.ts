@@ -1,6 +1,9 @@
-/** Reads the service configuration from the Config Store, never failing the request. */
+/**
+ * The service configuration from the Config Store, never failing the request.
+ * Keys are read when the request first uses them (see readConfig).
+ */
 import { ConfigStore } from 'fastly:config-store';
-import { CONFIG_STORE_NAME, type ParsedConfig, describe, parseConfig } from '../core/config.ts';
+import { CONFIG_STORE_NAME, type ParsedConfig, describe, readConfig } from '../core/config.ts';
 
 export function loadConfig(): ParsedConfig {
   let store: ConfigStore | undefined;
@@ -10,6 +13,8 @@ export function loadConfig(): ParsedConfig {
   } catch (error) {
     openProblem = `config store ${CONFIG_STORE_NAME} could not be opened (${describe(error)}); using defaults`;
   }
-  const parsed = parseConfig((key) => (store ? store.get(key) : null));
-  return openProblem ? { config: parsed.config, problems: [openProblem, ...parsed.problems] } : parsed;
+  const parsed = readConfig((key) => (store ? store.get(key) : null));
+  // The same array, not a copy: the problems of keys read later still reach the log line.
+  if (openProblem) (parsed.problems as string[]).unshift(openProblem);
+  return parsed;
 }

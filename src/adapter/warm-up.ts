@@ -13,7 +13,7 @@
 import { classifyFailure } from '../core/attempt.ts';
 import { BACKEND_ORDER } from '../core/backends.ts';
 import { cacheRuleFor, deliveredCacheControl } from '../core/cache-policy.ts';
-import { parseConfig } from '../core/config.ts';
+import { readConfig } from '../core/config.ts';
 import { logRecord, serverTiming } from '../core/diagnostics.ts';
 import { mirrorRequestPath } from '../core/mirror-path.ts';
 import { decideOverride } from '../core/override.ts';
@@ -23,7 +23,7 @@ import { checkRequest, rawPath } from '../core/request-checks.ts';
 const PAGES = ['https://www.gov.uk/browse/benefits?utm=1', 'https://www.gov.uk/', 'https://www.gov.uk/help/about%20cookies/', 'https://www.gov.uk/a/report.pdf'];
 
 export function warmUp(): void {
-  const { config } = parseConfig((key) => (key === 'hedge_after_ms' ? '5000' : key === 'mirror_s3_prefix' ? '/www.gov.uk/' : key === 'mirror_s3_host' ? 'bucket.example' : null));
+  const { config } = readConfig((key) => (key === 'hedge_after_ms' ? '5000' : key === 'mirror_s3_prefix' ? '/www.gov.uk/' : key === 'mirror_s3_host' ? 'bucket.example' : null));
   const headers = new Headers({ Accept: 'text/html', Cookie: 'a=b', 'Cache-Control': 'max-age=60', 'x-amz-request-id': 'build' });
   for (const url of PAGES) {
     checkRequest('GET', url, headers);

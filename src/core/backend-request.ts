@@ -37,8 +37,12 @@ export function mirrorNames(mirror: MirrorName, original: Request, config: Confi
   return resolveMirrorPath(new URL(original.url), config[mirror].prefix).names;
 }
 
-/** The request for `backend`; for a mirror, for the object `name` (the first of mirrorNames when left out). */
-export async function buildBackendRequest(backend: BackendName, original: Request, context: BackendRequestContext, name?: MirrorObjectName): Promise<Request> {
+/**
+ * The request for `backend`; for a mirror, for the object `name` (the first of
+ * mirrorNames when left out). Origin's is ready at once (no promise on the
+ * path every request takes); a mirror's may need the GCS key first.
+ */
+export function buildBackendRequest(backend: BackendName, original: Request, context: BackendRequestContext, name?: MirrorObjectName): Request | Promise<Request> {
   if (!isMirror(backend)) return originRequest(original);
   return mirrorRequest(backend, original, context, name ?? mirrorNames(backend, original, context.config)[0]!);
 }

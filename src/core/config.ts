@@ -103,10 +103,15 @@ const HOST_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](
 const PREFIX_SEGMENT = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$/;
 const ENDPOINT_PATTERN = /^[A-Za-z0-9_.-]{1,255}$/;
 
-export function parseConfig(read: ConfigReader): ParsedConfig {
-  const problems: string[] = [];
+/** Where a setting comes from: the store, and the problems list its reads add to. */
+interface Source {
+  readonly read: ConfigReader;
+  readonly problems: string[];
+}
 
-  function value<T>(key: ConfigKey, fallback: T, parse: (raw: string) => T | undefined, allowed: string): T {
+/** One key: read it, parse it, fall back to `fallback` (saying why) when it is unusable. */
+function setting<T>(key: ConfigKey, fallback: T, parse: (raw: string) => T | undefined, allowed: string): (source: Source) => T {
+  return ({ read, problems }) => {
     let raw: string | null;
     try {
       raw = read(key);
@@ -121,44 +126,86 @@ export function parseConfig(read: ConfigReader): ParsedConfig {
       return fallback;
     }
     return parsed;
+  };
+}
+
+const integer = (max: number, min = 0) => (raw: string) => {
+  if (!/^\d{1,10}$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return n >= min && n <= max ? n : undefined;
+};
+const host = (raw: string) => (HOST_PATTERN.test(raw) && raw.length <= 253 ? raw : undefined);
+const prefix = (raw: string) => {
+  const trimmed = raw.replace(/^\/+|\/+$/g, '');
+  const segments = trimmed.split('/');
+  return segments.every((s) => PREFIX_SEGMENT.test(s)) ? segments.join('/') : undefined;
+};
+const mirror = (prefixKey: ConfigKey, hostKey: ConfigKey): ((source: Source) => MirrorSettings) => {
+  const prefixSetting = setting(prefixKey, DEFAULT_PREFIX, prefix, 'a bucket directory such as www.gov.uk (letters, digits, . _ ~ - and /, no dot segments)');
+  const hostSetting = setting<string | null>(hostKey, null, host, 'a host name');
+  return (source) => ({ prefix: prefixSetting(source), host: hostSetting(source) });
+};
+
+/** Every field of Config: which keys it reads and how. Built once (at build time, in the wasm). */
+const FIELDS: { readonly [K in keyof Config]: (source: Source) => Config[K] } = {
+  hedgeAfterMs: setting('hedge_after_ms', DEFAULT_CONFIG.hedgeAfterMs, integer(MAX_HEDGE_MS), `a whole number of milliseconds from 0 to ${MAX_HEDGE_MS}`),
+  backendOverride: setting<OverrideMode>('backend_override', DEFAULT_CONFIG.backendOverride, (raw) => {
+    const lower = raw.toLowerCase();
+    return lower === 'enabled' || lower === 'disabled' || lower === 'token' ? lower : undefined;
+  }, 'one of enabled, disabled, token'),
+  logEndpoint: setting('log_endpoint', DEFAULT_CONFIG.logEndpoint, (raw) => (ENDPOINT_PATTERN.test(raw) ? raw : undefined), 'a log endpoint name'),
+  mirrorTtl: setting('mirror_ttl', DEFAULT_CONFIG.mirrorTtl, integer(MAX_SECONDS), 'a whole number of seconds'),
+  errorTtl: setting('error_ttl', DEFAULT_CONFIG.errorTtl, integer(MAX_SECONDS), 'a whole number of seconds'),
+  defaultTtl: setting('default_ttl', DEFAULT_CONFIG.defaultTtl, integer(MAX_SECONDS), 'a whole number of seconds'),
+  staleIfError: setting('stale_if_error', DEFAULT_CONFIG.staleIfError, integer(MAX_SECONDS), 'a whole number of seconds'),
+  mirrorS3: mirror('mirror_s3_prefix', 'mirror_s3_host'),
+  mirrorS3Replica: mirror('mirror_s3_replica_prefix', 'mirror_s3_replica_host'),
+  mirrorGCS: mirror('mirror_gcs_prefix', 'mirror_gcs_host'),
+  gcsBucket: setting<string | null>('gcs_bucket', null, (raw) => (/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(raw) ? raw : undefined), 'a GCS bucket name'),
+  outageThreshold: setting('outage_threshold', DEFAULT_CONFIG.outageThreshold, integer(MAX_OUTAGE_THRESHOLD, 1), `a whole number of failures from 1 to ${MAX_OUTAGE_THRESHOLD}`),
+  outageWindowS: setting('outage_window_s', DEFAULT_CONFIG.outageWindowS, integer(MAX_OUTAGE_SECONDS, 1), `a whole number of seconds from 1 to ${MAX_OUTAGE_SECONDS}`),
+  outageMemoryS: setting('outage_memory_s', DEFAULT_CONFIG.outageMemoryS, integer(MAX_OUTAGE_SECONDS), `a whole number of seconds from 0 (off) to ${MAX_OUTAGE_SECONDS}`),
+};
+
+const FIELD_NAMES = Object.keys(FIELDS) as (keyof Config)[];
+
+/** Every key read now, into a plain object: for tests, tools and anything that wants all problems at once. */
+export function parseConfig(read: ConfigReader): ParsedConfig {
+  const source: Source = { read, problems: [] };
+  const config = Object.fromEntries(FIELD_NAMES.map((field) => [field, FIELDS[field](source)])) as unknown as Config;
+  return { config, problems: source.problems };
+}
+
+/**
+ * A request's configuration: each field read from the store the first time
+ * the request uses it, then kept. A request to a healthy origin reads a
+ * handful of keys, not all of them (each read is a host call). Its getters
+ * live on the prototype, made once, so a request pays for one small object.
+ */
+class StoreConfig {
+  readonly #source: Source;
+  readonly #values: Partial<Record<keyof Config, unknown>> = {};
+  constructor(source: Source) {
+    this.#source = source;
   }
-
-  const integer = (max: number, min = 0) => (raw: string) => {
-    if (!/^\d{1,10}$/.test(raw)) return undefined;
-    const n = Number(raw);
-    return n >= min && n <= max ? n : undefined;
-  };
-  const host = (raw: string) => (HOST_PATTERN.test(raw) && raw.length <= 253 ? raw : undefined);
-  const prefix = (raw: string) => {
-    const trimmed = raw.replace(/^\/+|\/+$/g, '');
-    const segments = trimmed.split('/');
-    return segments.every((s) => PREFIX_SEGMENT.test(s)) ? segments.join('/') : undefined;
-  };
-  const mirror = (prefixKey: ConfigKey, hostKey: ConfigKey): MirrorSettings => ({
-    prefix: value(prefixKey, DEFAULT_PREFIX, prefix, 'a bucket directory such as www.gov.uk (letters, digits, . _ ~ - and /, no dot segments)'),
-    host: value<string | null>(hostKey, null, host, 'a host name'),
+  /** The value of `field`, read and parsed on first use. */
+  field<K extends keyof Config>(field: K): Config[K] {
+    if (!(field in this.#values)) this.#values[field] = FIELDS[field](this.#source);
+    return this.#values[field] as Config[K];
+  }
+}
+for (const field of FIELD_NAMES) {
+  Object.defineProperty(StoreConfig.prototype, field, {
+    get(this: StoreConfig) {
+      return this.field(field);
+    },
   });
+}
 
-  const config: Config = {
-    hedgeAfterMs: value('hedge_after_ms', DEFAULT_CONFIG.hedgeAfterMs, integer(MAX_HEDGE_MS), `a whole number of milliseconds from 0 to ${MAX_HEDGE_MS}`),
-    backendOverride: value('backend_override', DEFAULT_CONFIG.backendOverride, (raw) => {
-      const lower = raw.toLowerCase();
-      return lower === 'enabled' || lower === 'disabled' || lower === 'token' ? lower : undefined;
-    }, 'one of enabled, disabled, token'),
-    logEndpoint: value('log_endpoint', DEFAULT_CONFIG.logEndpoint, (raw) => (ENDPOINT_PATTERN.test(raw) ? raw : undefined), 'a log endpoint name'),
-    mirrorTtl: value('mirror_ttl', DEFAULT_CONFIG.mirrorTtl, integer(MAX_SECONDS), 'a whole number of seconds'),
-    errorTtl: value('error_ttl', DEFAULT_CONFIG.errorTtl, integer(MAX_SECONDS), 'a whole number of seconds'),
-    defaultTtl: value('default_ttl', DEFAULT_CONFIG.defaultTtl, integer(MAX_SECONDS), 'a whole number of seconds'),
-    staleIfError: value('stale_if_error', DEFAULT_CONFIG.staleIfError, integer(MAX_SECONDS), 'a whole number of seconds'),
-    mirrorS3: mirror('mirror_s3_prefix', 'mirror_s3_host'),
-    mirrorS3Replica: mirror('mirror_s3_replica_prefix', 'mirror_s3_replica_host'),
-    mirrorGCS: mirror('mirror_gcs_prefix', 'mirror_gcs_host'),
-    gcsBucket: value<string | null>('gcs_bucket', null, (raw) => (/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(raw) ? raw : undefined), 'a GCS bucket name'),
-    outageThreshold: value('outage_threshold', DEFAULT_CONFIG.outageThreshold, integer(MAX_OUTAGE_THRESHOLD, 1), `a whole number of failures from 1 to ${MAX_OUTAGE_THRESHOLD}`),
-    outageWindowS: value('outage_window_s', DEFAULT_CONFIG.outageWindowS, integer(MAX_OUTAGE_SECONDS, 1), `a whole number of seconds from 1 to ${MAX_OUTAGE_SECONDS}`),
-    outageMemoryS: value('outage_memory_s', DEFAULT_CONFIG.outageMemoryS, integer(MAX_OUTAGE_SECONDS), `a whole number of seconds from 0 (off) to ${MAX_OUTAGE_SECONDS}`),
-  };
-  return { config, problems };
+/** The configuration read lazily from `read`; `problems` grows as keys are read, naming the bad values this request used. */
+export function readConfig(read: ConfigReader): ParsedConfig {
+  const source: Source = { read, problems: [] };
+  return { config: new StoreConfig(source) as unknown as Config, problems: source.problems };
 }
 
 export function describe(error: unknown): string {

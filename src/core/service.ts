@@ -24,7 +24,7 @@ import type { MirrorObjectName } from './mirror-path.ts';
 import { mirrorWalks } from './mirror-walk.ts';
 import type { MarkStore } from './outage-memory.ts';
 import { watchOutage } from './outage-watch.ts';
-import { decideOverride, OVERRIDE_HEADER, OVERRIDE_IGNORED_HEADER, OVERRIDE_TOKEN_HEADER } from './override.ts';
+import { decideOverride, OVERRIDE_HEADER, OVERRIDE_IGNORED_HEADER, OVERRIDE_TOKEN_HEADER, type OverrideDecision } from './override.ts';
 import { type Health, isAcceptable, type Mode, planCandidates } from './policy.ts';
 import { checkRequest, rawPath } from './request-checks.ts';
 
@@ -48,6 +48,8 @@ export interface ServiceEnv {
   /** Keeps the request alive until a task ends, after the answer is sent (`event.waitUntil`). */
   readonly background?: (task: Promise<unknown>) => void;
 }
+
+const NO_OVERRIDE: OverrideDecision = { kind: 'none' };
 
 /** Bucket headers never passed back to the user. */
 const BUCKET_HEADER = /^x-(?:amz|goog|guploader)-/i;
@@ -84,13 +86,17 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   if (rejection) return finish(plainText(rejection.status, rejection.message), { backend: 'error', attempts: [], override: null });
 
   const overrideHeader = request.headers.get(OVERRIDE_HEADER);
-  const override = await decideOverride({
-    header: overrideHeader,
-    tokenHeader: request.headers.get(OVERRIDE_TOKEN_HEADER),
-    mode: env.config.backendOverride,
-    expectedToken: () => env.secret(SECRET_KEYS.overrideToken),
-  });
-  request.headers.delete(OVERRIDE_HEADER);
+  // Nearly every request has no override: no promise, no config key read, no header to remove for it.
+  const override: OverrideDecision =
+    overrideHeader === null
+      ? NO_OVERRIDE
+      : await decideOverride({
+          header: overrideHeader,
+          tokenHeader: request.headers.get(OVERRIDE_TOKEN_HEADER),
+          mode: env.config.backendOverride,
+          expectedToken: () => env.secret(SECRET_KEYS.overrideToken),
+        });
+  if (overrideHeader !== null) request.headers.delete(OVERRIDE_HEADER);
   if (override.kind === 'reject') {
     return finish(plainText(override.status, override.message), { backend: 'error', attempts: [], override: 'rejected' });
   }
@@ -102,8 +108,11 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     date: env.date,
     gcsCredentials: () => readGcsCredentials(env),
   };
-  const send = async (backend: BackendName, name?: MirrorObjectName) =>
-    env.send(backend, await buildBackendRequest(backend, request, context, name), cacheRuleFor(mode, method, backend, env.config));
+  const send = (backend: BackendName, name?: MirrorObjectName): Promise<Response> => {
+    const built = buildBackendRequest(backend, request, context, name);
+    const rule = cacheRuleFor(mode, method, backend, env.config);
+    return built instanceof Promise ? built.then((r) => env.send(backend, r, rule)) : env.send(backend, built, rule);
+  };
   const mirrors = mirrorWalks({ clock: env.clock, names: (mirror) => mirrorNames(mirror, request, env.config), ask: send });
   const candidates = planCandidates(method, overrideBackend, (b) => env.health(b));
   const outage = watchOutage({
