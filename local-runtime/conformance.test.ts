@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startViceroy } from '../viceroy/server.ts';
 import { type LogLine, startLocalRuntime } from './index.ts';
 import { HOOKS_WITHOUT_HTTP_CACHE } from './http-cache.ts';
-import { backendsManifest, closedPort, FIXTURE_MANIFEST, FIXTURE_SERVICE, FIXTURES, startOrigin, type Origin } from './test-helpers.ts';
+import { backendsManifest, FIXTURE_MANIFEST, FIXTURE_SERVICE, FIXTURES, type FixtureBackends, type Origin, startFixtureBackends } from './test-helpers.ts';
 
 const NETWORK_ERROR = { name: 'NetworkError', message: 'NetworkError when attempting to fetch resource.', isDOMException: true };
 /** Reading a body that breaks off: the body host call's own errors, not a NetworkError. */
@@ -70,8 +70,8 @@ const chosen = inject('viceroy');
 const ENGINES: FixtureEngine[] = 'path' in chosen ? [local, viceroy(chosen.path)] : [local];
 
 describe.each(ENGINES)('on $name: the fixture service', (engine) => {
+  let backends: FixtureBackends;
   let origin: Origin;
-  let stall: Origin;
   let rt: Running;
 
   async function getJson(path: string): Promise<{ status: number; body: any; headers: Headers }> {
@@ -82,53 +82,14 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
   beforeAll(async () => {
     process.env.LOCAL_RUNTIME_TEST_SECRET = 'from-env';
     await engine.prepare?.();
-    origin = await startOrigin((req, res) => {
-      if (req.url?.includes('halfreset')) {
-        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
-        res.write('partial-', () => req.socket.destroy());
-        return;
-      }
-      if (req.url?.includes('reset')) {
-        req.socket.destroy();
-        return;
-      }
-      res.writeHead(req.url?.includes('fail') ? 503 : 200, { 'content-type': 'text/plain', 'x-seen-host': req.headers.host ?? '' });
-      res.end(`${req.method} ${req.url}`);
-    });
-    // Sends the head and one chunk, then nothing: for first-byte and between-bytes timeouts.
-    stall = await startOrigin((req, res) => {
-      if (req.url?.includes('nohead')) return;
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.write('partial-');
-    });
-    const refused = await closedPort();
-    rt = await engine.start(
-      backendsManifest(
-        {
-          origin: { url: `${origin.url}/`, health: 'healthy' },
-          mirror: { url: `${origin.url}/mirror-prefix`, override_host: 'mirror.example.test', health: 'unhealthy' },
-          plain: { url: origin.url },
-          refused: { url: `http://127.0.0.1:${refused}` },
-          slow: { url: stall.url, first_byte_timeout_ms: 300, between_bytes_timeout_ms: 300 },
-        },
-        {
-          config_stores: { settings: { format: 'inline-toml', contents: { mode: 'normal' } }, fromjson: { format: 'json', file: 'data/config.json' } },
-          secret_stores: {
-            secrets: [
-              { key: 'token', data: 's3cr3t' },
-              { key: 'fromenv', env: 'LOCAL_RUNTIME_TEST_SECRET' },
-            ],
-            jsonsecrets: { file: 'data/secrets.json', format: 'json' },
-          },
-        },
-      ),
-    );
+    backends = await startFixtureBackends();
+    origin = backends.origin;
+    rt = await engine.start(backends.manifest(300));
   }, 300_000);
 
   afterAll(async () => {
     await rt?.close();
-    await origin?.close();
-    await stall?.close();
+    await backends?.close();
     engine.cleanup?.();
     delete process.env.LOCAL_RUNTIME_TEST_SECRET;
   });

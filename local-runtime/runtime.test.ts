@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import { loadManifest, startLocalRuntime, type LocalRuntime } from './index.ts';
 import { HOOKS_WITHOUT_HTTP_CACHE } from './http-cache.ts';
-import { backendsManifest, closedPort, FIXTURE_MANIFEST, FIXTURE_SERVICE, startOrigin, type Origin } from './test-helpers.ts';
-
-const NETWORK_ERROR = { name: 'NetworkError', message: 'NetworkError when attempting to fetch resource.', isDOMException: true };
+import { backendsManifest, FIXTURE_MANIFEST, FIXTURE_SERVICE, type FixtureBackends, type Origin, startFixtureBackends } from './test-helpers.ts';
 
 async function getJson(rt: LocalRuntime, path: string): Promise<{ status: number; body: any; headers: Headers }> {
   const r = await fetch(rt.url + path);
@@ -14,52 +12,19 @@ async function getJson(rt: LocalRuntime, path: string): Promise<{ status: number
 // What the fixture service sees of each fastly:* API is checked against Viceroy in conformance.test.ts;
 // this file keeps what only the double has: its error log, the modelled cache, instances side by side.
 describe('local runtime: error log, cache hooks, instances', () => {
+  let backends: FixtureBackends;
   let origin: Origin;
   let stall: Origin;
   let rt: LocalRuntime;
-  let refused: number;
   const errors: string[] = [];
 
   beforeAll(async () => {
     process.env.LOCAL_RUNTIME_TEST_SECRET = 'from-env';
-    origin = await startOrigin((req, res) => {
-      if (req.url?.includes('reset')) {
-        req.socket.destroy();
-        return;
-      }
-      res.writeHead(req.url?.includes('fail') ? 503 : 200, { 'content-type': 'text/plain', 'x-seen-host': req.headers.host ?? '' });
-      res.end(`${req.method} ${req.url}`);
-    });
-    // Sends the head and one chunk, then nothing: for first-byte and between-bytes timeouts.
-    stall = await startOrigin((req, res) => {
-      if (req.url?.includes('nohead')) return;
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.write('partial-');
-    });
-    refused = await closedPort();
-    const fixture = loadManifest(FIXTURE_MANIFEST);
-    const manifest = backendsManifest(
-      {
-        origin: { url: `${origin.url}/`, health: 'healthy' },
-        mirror: { url: `${origin.url}/mirror-prefix`, override_host: 'mirror.example.test', health: 'unhealthy' },
-        plain: { url: origin.url },
-        refused: { url: `http://127.0.0.1:${refused}` },
-        slow: { url: stall.url, first_byte_timeout_ms: 150, between_bytes_timeout_ms: 150 },
-      },
-      {
-        config_stores: { settings: { format: 'inline-toml', contents: { mode: 'normal' } }, fromjson: { format: 'json', file: 'data/config.json' } },
-        secret_stores: {
-          secrets: [
-            { key: 'token', data: 's3cr3t' },
-            { key: 'fromenv', env: 'LOCAL_RUNTIME_TEST_SECRET' },
-          ],
-          jsonsecrets: { file: 'data/secrets.json', format: 'json' },
-        },
-      },
-    );
-    expect(fixture.backends.size).toBeGreaterThan(0);
+    backends = await startFixtureBackends();
+    ({ origin, stall } = backends);
+    expect(loadManifest(FIXTURE_MANIFEST).backends.size).toBeGreaterThan(0);
     rt = await startLocalRuntime({
-      manifest,
+      manifest: backends.manifest(150),
       manifestPath: FIXTURE_MANIFEST,
       entry: FIXTURE_SERVICE,
       echoLogs: false,
@@ -69,8 +34,7 @@ describe('local runtime: error log, cache hooks, instances', () => {
 
   afterAll(async () => {
     await rt?.close();
-    await origin?.close();
-    await stall?.close();
+    await backends?.close();
     delete process.env.LOCAL_RUNTIME_TEST_SECRET;
   });
 

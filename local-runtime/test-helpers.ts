@@ -65,3 +65,67 @@ export async function closedPort(): Promise<number> {
 export function backendsManifest(backends: Record<string, Record<string, unknown>>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { manifest_version: 3, local_server: { backends, ...extra } };
 }
+
+/** The backends the fixture service's tests use, and the manifest that names them. */
+export interface FixtureBackends {
+  /** Echoes `METHOD /path` and the Host it saw; `fail` → 503, `reset` → reset before the head, `halfreset` → after a chunk. */
+  readonly origin: Origin;
+  /** Sends the head and one chunk, then nothing (`nohead`: not even the head): for first-byte and between-bytes timeouts. */
+  readonly stall: Origin;
+  /** A port nothing listens on. */
+  readonly refused: number;
+  /** The fixture manifest over these backends, with the stall backend's timeouts. */
+  manifest(slowTimeoutMs: number): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export async function startFixtureBackends(): Promise<FixtureBackends> {
+  const origin = await startOrigin((req, res) => {
+    if (req.url?.includes('halfreset')) {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+      res.write('partial-', () => req.socket.destroy());
+      return;
+    }
+    if (req.url?.includes('reset')) {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(req.url?.includes('fail') ? 503 : 200, { 'content-type': 'text/plain', 'x-seen-host': req.headers.host ?? '' });
+    res.end(`${req.method} ${req.url}`);
+  });
+  const stall = await startOrigin((req, res) => {
+    if (req.url?.includes('nohead')) return;
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.write('partial-');
+  });
+  const refused = await closedPort();
+  return {
+    origin,
+    stall,
+    refused,
+    manifest: (slowTimeoutMs) =>
+      backendsManifest(
+        {
+          origin: { url: `${origin.url}/`, health: 'healthy' },
+          mirror: { url: `${origin.url}/mirror-prefix`, override_host: 'mirror.example.test', health: 'unhealthy' },
+          plain: { url: origin.url },
+          refused: { url: `http://127.0.0.1:${refused}` },
+          slow: { url: stall.url, first_byte_timeout_ms: slowTimeoutMs, between_bytes_timeout_ms: slowTimeoutMs },
+        },
+        {
+          config_stores: { settings: { format: 'inline-toml', contents: { mode: 'normal' } }, fromjson: { format: 'json', file: 'data/config.json' } },
+          secret_stores: {
+            secrets: [
+              { key: 'token', data: 's3cr3t' },
+              { key: 'fromenv', env: 'LOCAL_RUNTIME_TEST_SECRET' },
+            ],
+            jsonsecrets: { file: 'data/secrets.json', format: 'json' },
+          },
+        },
+      ),
+    close: async () => {
+      await origin.close();
+      await stall.close();
+    },
+  };
+}
