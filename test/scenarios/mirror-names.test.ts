@@ -8,7 +8,6 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type BackendName, MIRRORS, type MirrorName } from '../../src/core/backends.ts';
-import type { Behaviour } from '../../stubs/index.ts';
 import { type Engine, engines } from './engines.ts';
 import { HEDGE_MS, SLACK_MS } from './fault-matrix.ts';
 import { expectedGcsAuthorization, type Observed, send } from './request.ts';
@@ -95,7 +94,6 @@ describe.each(engines())('on $name, a page under the crawler\'s other names', ({
   let world: World;
   let engine: Engine;
   const asked = (mirror: MirrorName) => world.stubs[mirror].requests.map((r) => r.path);
-  const bucket = (mirror: MirrorName, missingStatus: 403 | 404 = 403): Behaviour => ({ kind: 'bucket', root: world.buckets[mirror].root, missingStatus, flavour: mirror === 'mirrorGCS' ? 'gcs' : 's3' });
 
   beforeAll(async () => {
     world = await startWorld({ mirrorS3: [], mirrorS3Replica: [], mirrorGCS: [] });
@@ -126,7 +124,7 @@ describe.each(engines())('on $name, a page under the crawler\'s other names', ({
   });
 
   it('asks every mirror for each name of a page none holds, then serves the 503 page (404 and 403 AccessDenied alike)', async () => {
-    await world.set({ ...ORIGIN_DOWN, mirrorS3: bucket('mirrorS3', 404) });
+    await world.set({ ...ORIGIN_DOWN, mirrorS3: world.bucket('mirrorS3', 404) });
     const r = await send(engine.url, '/nowhere/report.pdf');
     expect(r.status).toBe(503);
     expect(r.text).toContain(ERROR_PAGE_TEXT);
@@ -143,7 +141,7 @@ describe.each(engines())('on $name, a page under the crawler\'s other names', ({
   });
 
   it('moves on to the next mirror at once when a mirror answers 503 for the first name', async () => {
-    await world.set({ ...ORIGIN_DOWN, mirrorS3: { kind: 'by-path', paths: { '/www.gov.uk/fails-first/report.pdf': { kind: 'status', status: 503 } }, otherwise: bucket('mirrorS3') } });
+    await world.set({ ...ORIGIN_DOWN, mirrorS3: { kind: 'by-path', paths: { '/www.gov.uk/fails-first/report.pdf': { kind: 'status', status: 503 } }, otherwise: world.bucket('mirrorS3') } });
     const r = await send(engine.url, '/fails-first/report.pdf');
     expect(r.status).toBe(200);
     expectAnswer(r, 'mirrorS3Replica', 2, ['origin http-error 503', 'mirrorS3 http-error 503', 'mirrorS3Replica ok 200 report.pdf.html']);
@@ -152,7 +150,7 @@ describe.each(engines())('on $name, a page under the crawler\'s other names', ({
   });
 
   it('moves on to the next mirror at once when a mirror answers 503 for a later name', async () => {
-    await world.set({ ...ORIGIN_DOWN, mirrorS3: { kind: 'by-path', paths: { '/www.gov.uk/fails-second/report.pdf.html': { kind: 'status', status: 503 } }, otherwise: bucket('mirrorS3') } });
+    await world.set({ ...ORIGIN_DOWN, mirrorS3: { kind: 'by-path', paths: { '/www.gov.uk/fails-second/report.pdf.html': { kind: 'status', status: 503 } }, otherwise: world.bucket('mirrorS3') } });
     const r = await send(engine.url, '/fails-second/report.pdf');
     expectAnswer(r, 'mirrorS3Replica', 2, ['origin http-error 503', 'mirrorS3 http-error 503 report.pdf.html', 'mirrorS3Replica ok 200 report.pdf.html']);
     expect(asked('mirrorS3')).toEqual(['/www.gov.uk/fails-second/report.pdf', '/www.gov.uk/fails-second/report.pdf.html']);
@@ -160,7 +158,7 @@ describe.each(engines())('on $name, a page under the crawler\'s other names', ({
   });
 
   it('takes a 403 that is not S3\'s AccessDenied document as a failure of the mirror, not as "not there"', async () => {
-    await world.set({ ...ORIGIN_DOWN, mirrorS3: { kind: 'by-path', paths: { '/www.gov.uk/plain-403/report.pdf': { kind: 'status', status: 403 } }, otherwise: bucket('mirrorS3') } });
+    await world.set({ ...ORIGIN_DOWN, mirrorS3: { kind: 'by-path', paths: { '/www.gov.uk/plain-403/report.pdf': { kind: 'status', status: 403 } }, otherwise: world.bucket('mirrorS3') } });
     const r = await send(engine.url, '/plain-403/report.pdf');
     expectAnswer(r, 'mirrorS3Replica', 2, ['origin http-error 503', 'mirrorS3 http-error 403', 'mirrorS3Replica ok 200 report.pdf.html']);
     expect(asked('mirrorS3')).toEqual(['/www.gov.uk/plain-403/report.pdf']);
@@ -172,7 +170,7 @@ describe.each(engines())('on $name, a page under the crawler\'s other names', ({
       mirrorS3: {
         kind: 'by-path',
         paths: { '/www.gov.uk/slow-walk/report.pdf': { kind: 'delay', ms: HEDGE_MS / 2, then: { kind: 'status', status: 404 } }, '/www.gov.uk/slow-walk/report.pdf.html': { kind: 'hang' } },
-        otherwise: bucket('mirrorS3'),
+        otherwise: world.bucket('mirrorS3'),
       },
     });
     const r = await send(engine.url, '/slow-walk/report.pdf');
@@ -211,7 +209,7 @@ describe.each(engines())('on $name, a page under the crawler\'s other names', ({
 
   it('shows a 403 that is not "not there" whole through an override, however long its body', async () => {
     const long = `<html><body>${'Forbidden by policy. '.repeat(1000)}</body></html>`;
-    await world.set({ mirrorS3: { kind: 'by-path', paths: { '/www.gov.uk/forbidden/report.pdf': { kind: 'echo', status: 403, body: long } }, otherwise: bucket('mirrorS3') } });
+    await world.set({ mirrorS3: { kind: 'by-path', paths: { '/www.gov.uk/forbidden/report.pdf': { kind: 'echo', status: 403, body: long } }, otherwise: world.bucket('mirrorS3') } });
     const r = await send(engine.url, '/forbidden/report.pdf', { headers: { 'Backend-Override': 'mirrorS3' } });
     expect(r.status).toBe(403);
     expect(r.text).toBe(long);

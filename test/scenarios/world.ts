@@ -29,6 +29,8 @@ export interface World {
   reset(): Promise<void>;
   /** Forgets what every stub has seen (requests, hits), leaving behaviours as they are. */
   clearRecordings(): void;
+  /** A mirror serving its bucket directory, like S3 or GCS: `missingStatus` (default 403) for a missing key. */
+  bucket(mirror: MirrorName, missingStatus?: 403 | 404): Behaviour;
   /** Sets behaviours by backend; the others are left as they are. */
   set(behaviours: Partial<Record<BackendName, Behaviour | 'bucket'>>): Promise<void>;
   close(): Promise<void>;
@@ -59,7 +61,7 @@ export async function startWorld(pages: MirrorPages, ports: Record<BackendName, 
   for (const mirror of MIRRORS) {
     buckets[mirror] = await makeBucketDir(Object.fromEntries(pages[mirror].map((p) => [keyFor(p), pageBody(mirror, p)])));
   }
-  const bucketBehaviour = (mirror: MirrorName): Behaviour => ({ kind: 'bucket', root: buckets[mirror].root, missingStatus: 403, flavour: mirror === 'mirrorGCS' ? 'gcs' : 's3' });
+  const bucketBehaviour = (mirror: MirrorName, missingStatus: 403 | 404 = 403): Behaviour => ({ kind: 'bucket', root: buckets[mirror].root, missingStatus, flavour: mirror === 'mirrorGCS' ? 'gcs' : 's3' });
   const defaults = (name: BackendName): Behaviour => (name === 'origin' ? { kind: 'echo' } : bucketBehaviour(name));
   const stubs = {} as Record<BackendName, StubBackend>;
   for (const name of BACKEND_ORDER) stubs[name] = await startStubBackend({ id: name, port: ports[name], behaviour: defaults(name) });
@@ -77,6 +79,7 @@ export async function startWorld(pages: MirrorPages, ports: Record<BackendName, 
     stubs,
     buckets,
     ports: boundPorts,
+    bucket: bucketBehaviour,
     manifest(edit) {
       const doc = manifestWithPorts(boundPorts);
       doc.local_server.config_stores.failover_config.contents.outage_memory_s = '0';
