@@ -109,6 +109,15 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
     expect(again.body.traceId).not.toBe(body.traceId);
   });
 
+  it('shows the guest no request header at all when one value is 69,000 bytes or more, and all of them below that', async () => {
+    const names = async (valueBytes: number) => {
+      const r = await fetch(`${rt.url}/header-names`, { headers: { 'X-Long': 'a'.repeat(valueBytes), 'X-Other': '1' } });
+      return ((await r.json()) as { names: string[] }).names;
+    };
+    expect(await names(68_999)).toEqual(expect.arrayContaining(['host', 'x-long', 'x-other']));
+    expect(await names(69_000)).toEqual([]);
+  });
+
   it('refuses store and fetch host calls, Request and Response at initialisation time, where Headers work and env() has no values', async () => {
     const { body } = await getJson('/info');
     const wizer = (what: string) => `TypeError: ${what} can only be used during request handling, not during initialization`;

@@ -15,7 +15,12 @@ import { lingeringHeaders } from './fetched-headers.ts';
  * a longer URL fails the FetchEvent before the handler runs, and the client gets 500.
  */
 export const MAX_GUEST_URL_BYTES = 8192;
-/** The runtime's buffer for one header value (HEADER_MAX_LEN): a value this long or longer is dropped, silently. */
+/**
+ * The runtime's buffer for one header value (HEADER_MAX_LEN). With a value this
+ * long or longer the guest reads no request header at all, silently (Viceroy
+ * 0.22.0: the list is empty; sending that request on then fails the instance,
+ * which the double does not model: the service answers 431 first).
+ */
 export const MAX_GUEST_HEADER_VALUE_BYTES = 69_000;
 /**
  * Viceroy's HTTP server answers 431 to a larger request head (seen on 0.22.0: a
@@ -143,11 +148,9 @@ async function handle(opts: DownstreamOptions, req: IncomingMessage, res: Server
     return;
   }
   const headers = new Headers();
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const value = req.rawHeaders[i + 1]!;
-    if (Buffer.byteLength(value, 'latin1') >= MAX_GUEST_HEADER_VALUE_BYTES) continue;
-    headers.append(req.rawHeaders[i]!, value);
-  }
+  // One value the runtime cannot read and the guest reads no header at all, as in Viceroy.
+  const unreadable = req.rawHeaders.some((value, i) => i % 2 === 1 && Buffer.byteLength(value, 'latin1') >= MAX_GUEST_HEADER_VALUE_BYTES);
+  for (let i = 0; !unreadable && i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
   const method = req.method ?? 'GET';
   const hasBody = method !== 'GET' && method !== 'HEAD';
   const init: RequestInit & { duplex?: 'half' } = { method, headers };

@@ -124,6 +124,9 @@ async function handle(event) {
         initErrors,
       });
 
+    case 'header-names':
+      return json({ names: [...req.headers.keys()] });
+
     case 'proxy': {
       // /proxy/<backend>/<path...>?mode=...  → fetch https://www.example.test/<path>
       const backend = rest[0];

@@ -26,6 +26,7 @@ export async function handleFetchEvent(event: FetchEvent): Promise<Response> {
     log: (record) => writeLog(config.logEndpoint, record),
     outageMarks: coreCacheMarks,
     background: (task) => event.waitUntil(task),
+    headersAlwaysSent: true,
   };
   try {
     return await serve(event.request, serviceEnv);

@@ -13,25 +13,42 @@ export const FAILOVER_METHODS: readonly string[] = ['GET', 'HEAD'];
 export const MAX_URL_BYTES = 8000;
 /**
  * All request headers together, names and values. Far above what browsers
- * send (cookies included), and below the runtime's silent limit: it drops a
- * single header value of 69,000 bytes or more before the service sees it.
+ * send (cookies included), and below the runtime's own limit on one value.
  */
 export const MAX_HEADER_BYTES = 32 * 1024;
+/**
+ * The JavaScript runtime cannot read a header value this long or longer.
+ * When the client sends one, the request's headers read as none at all (not
+ * even Host), and sending that request on fails the whole instance.
+ */
+export const RUNTIME_HEADER_VALUE_LIMIT = 69_000;
 
 export interface Rejection {
   readonly status: 400 | 414 | 431 | 501;
   readonly message: string;
 }
 
-/** `undefined` when the request may proceed. */
-export function checkRequest(method: string, url: string, headers: Iterable<[string, string]> = []): Rejection | undefined {
+/**
+ * `undefined` when the request may proceed. Without `headers`, only the method
+ * and URL are checked. `headersAlwaysSent`: the platform hands every request
+ * over with at least Host (Fastly does), so none at all means it could not read them.
+ */
+export function checkRequest(method: string, url: string, headers?: Iterable<[string, string]>, headersAlwaysSent = false): Rejection | undefined {
   const length = new TextEncoder().encode(url).length;
   if (length > MAX_URL_BYTES) {
     return { status: 414, message: `The URL is ${length} bytes long; the limit is ${MAX_URL_BYTES} bytes.` };
   }
-  const headerLength = headerBytes(headers);
-  if (headerLength > MAX_HEADER_BYTES) {
-    return { status: 431, message: `The request headers are ${headerLength} bytes long in all; the limit is ${MAX_HEADER_BYTES} bytes.` };
+  if (headers !== undefined) {
+    const { count, bytes } = measureHeaders(headers);
+    if (count === 0 && headersAlwaysSent) {
+      return {
+        status: 431,
+        message: `The request headers could not be read: one header value is ${RUNTIME_HEADER_VALUE_LIMIT} bytes or more. The limit is ${MAX_HEADER_BYTES} bytes for all headers together.`,
+      };
+    }
+    if (bytes > MAX_HEADER_BYTES) {
+      return { status: 431, message: `The request headers are ${bytes} bytes long in all; the limit is ${MAX_HEADER_BYTES} bytes.` };
+    }
   }
   if (!(ALLOWED_METHODS as readonly string[]).includes(method)) {
     return {
@@ -47,11 +64,15 @@ export function checkRequest(method: string, url: string, headers: Iterable<[str
   return undefined;
 }
 
-/** Bytes of the header block as sent: `name: value` and CR LF per header (UTF-16 length: header text is Latin-1). */
-function headerBytes(headers: Iterable<[string, string]>): number {
-  let total = 0;
-  for (const [name, value] of headers) total += name.length + value.length + 4;
-  return total;
+/** How many headers, and the bytes of the header block as sent: `name: value` and CR LF each (UTF-16 length: header text is Latin-1). */
+function measureHeaders(headers: Iterable<[string, string]>): { count: number; bytes: number } {
+  let count = 0;
+  let bytes = 0;
+  for (const [name, value] of headers) {
+    count++;
+    bytes += name.length + value.length + 4;
+  }
+  return { count, bytes };
 }
 
 /** The path part of a URL as sent, without query or fragment, not decoded. */

@@ -47,6 +47,8 @@ export interface ServiceEnv {
   readonly outageMarks?: MarkStore;
   /** Keeps the request alive until a task ends, after the answer is sent (`event.waitUntil`). */
   readonly background?: (task: Promise<unknown>) => void;
+  /** Every request arrives with at least Host (true on Fastly), so a request with none had headers the runtime could not read. */
+  readonly headersAlwaysSent?: boolean;
 }
 
 const NO_OVERRIDE: OverrideDecision = { kind: 'none' };
@@ -82,7 +84,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     return response;
   };
 
-  const rejection = checkRequest(method, request.url, request.headers);
+  const rejection = checkRequest(method, request.url, request.headers, env.headersAlwaysSent);
   if (rejection) return finish(plainText(rejection.status, rejection.message), { backend: 'error', attempts: [], override: null });
 
   const overrideHeader = request.headers.get(OVERRIDE_HEADER);

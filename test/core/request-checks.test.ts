@@ -29,6 +29,14 @@ describe('checkRequest', () => {
     expect(r?.message).toBe('The request headers are 32788 bytes long in all; the limit is 32768 bytes.');
   });
 
+  it('answers a request whose headers read as none with 431: the runtime could not read them (a value of 69,000 bytes or more)', () => {
+    const r = checkRequest('GET', 'https://www.gov.uk/', [], true);
+    expect(r?.status).toBe(431);
+    expect(r?.message).toBe('The request headers could not be read: one header value is 69000 bytes or more. The limit is 32768 bytes for all headers together.');
+    expect(checkRequest('GET', 'https://www.gov.uk/', [['host', 'www.gov.uk']], true)).toBeUndefined();
+    expect(checkRequest('GET', 'https://www.gov.uk/', [], false), 'where requests may come without headers').toBeUndefined();
+  });
+
   it.each(['/a%00b', '/%0d%0aSet-Cookie:x', '/a%1F', '/a%7f', '/tab\there'])('answers the control character in %j with 400', (path) => {
     const r = checkRequest('GET', `https://www.gov.uk${path}`);
     expect(r?.status).toBe(400);
