@@ -21,7 +21,7 @@ export async function handleFetchEvent(event: FetchEvent): Promise<Response> {
     requestId: env('FASTLY_TRACE_ID') ?? crypto.randomUUID(),
     date: () => new Date(),
     health: backendHealth,
-    send: (backend: BackendName, request: Request, cache: CacheRule) => sendToBackend(backend, request, cache),
+    send: (backend: BackendName, request: Request, cache: CacheRule) => sendToBackend(backend, request, cache, () => config.httpCacheApi),
     secret: readSecret,
     log: (record) => writeLog(config.logEndpoint, record),
     outageMarks: coreCacheMarks,

@@ -2,12 +2,15 @@
  * Sends a backend request with the cache rule the core chose. Production
  * (built with --enable-http-cache) applies the rule in an `afterSend` hook,
  * per status. Viceroy has no HTTP cache and throws on hooks; there the
- * rule falls back to a plain host-mode override, detected once per instance.
+ * rule falls back to a plain host-mode override, found out once per instance
+ * (that is, per request) by the refused attempt, or known from the config
+ * (`http_cache_api = "absent"`) without it.
  */
 import { CacheOverride } from 'fastly:cache-override';
 import { BackendUnavailable } from '../core/attempt.ts';
 import { type BackendName, isMirror } from '../core/backends.ts';
 import { afterSendAction, type CacheDecision, type CacheRule, isHttpCacheUnavailable } from '../core/cache-policy.ts';
+import type { HttpCacheApi } from '../core/config.ts';
 import { backendExists } from './backends.ts';
 
 /** Thrown from afterSend so that Fastly serves the stored stale copy rather than origin's 5xx. */
@@ -27,10 +30,12 @@ type CandidateResponse = Response & {
   staleIfErrorAvailable?: () => boolean;
 };
 
-export async function sendToBackend(backend: BackendName, request: Request, rule: CacheRule): Promise<Response> {
+/** `configured`: what the config says of the runtime, read only when a cached fetch needs it. */
+export async function sendToBackend(backend: BackendName, request: Request, rule: CacheRule, configured: () => HttpCacheApi): Promise<Response> {
   if (!backendExists(backend)) throw new BackendUnavailable(`backend ${backend} is not defined in this service`);
   if (rule.kind === 'pass') return fetch(request, { backend, cacheOverride: new CacheOverride('pass') });
   const cacheKey = cacheKeyFor(backend, request);
+  if (httpCacheApi === undefined && configured() === 'absent') httpCacheApi = false;
   if (httpCacheApi !== false) {
     try {
       const response = await fetch(request, { backend, cacheKey, cacheOverride: hookedOverride(rule) });

@@ -8,6 +8,8 @@
 import { DEFAULT_MIRROR_PREFIX as DEFAULT_PREFIX } from './mirror-path.ts';
 
 export type OverrideMode = 'enabled' | 'disabled' | 'token';
+/** Whether the runtime has Fastly's HTTP cache API (production does; Viceroy does not). */
+export type HttpCacheApi = 'present' | 'absent';
 
 export interface MirrorSettings {
   /** Directory in the bucket that holds the crawler's copy, e.g. `www.gov.uk`. */
@@ -34,6 +36,12 @@ export interface Config {
   readonly outageWindowS: number;
   /** Seconds a scope stays suspect; 0 turns the outage memory off. */
   readonly outageMemoryS: number;
+  /**
+   * `present`: cached fetches use the HTTP cache API (per-status TTLs,
+   * stale-if-error), falling back to a plain cache override where the runtime
+   * refuses it; `absent`: the plain override at once, without the refused attempt.
+   */
+  readonly httpCacheApi: HttpCacheApi;
 }
 
 export const CONFIG_STORE_NAME = 'failover_config';
@@ -60,6 +68,7 @@ export const DEFAULT_CONFIG: Config = {
   outageThreshold: 3,
   outageWindowS: 10,
   outageMemoryS: 10,
+  httpCacheApi: 'present',
 };
 
 /** The keys the Config Store may hold, with what each means. The README lists the same. */
@@ -81,6 +90,7 @@ export const CONFIG_KEYS = {
   outage_threshold: 'origin failures in one scope, within outage_window_s, that make the scope suspect',
   outage_window_s: 'seconds an origin failure counts towards outage_threshold',
   outage_memory_s: 'seconds a suspect scope asks origin and the first mirror at once (0 = outage memory off)',
+  http_cache_api: '`present` or `absent` (a runtime without the HTTP cache API, such as Viceroy): how cached fetches are made',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -165,6 +175,7 @@ const FIELDS: { readonly [K in keyof Config]: (source: Source) => Config[K] } = 
   outageThreshold: setting('outage_threshold', DEFAULT_CONFIG.outageThreshold, integer(MAX_OUTAGE_THRESHOLD, 1), `a whole number of failures from 1 to ${MAX_OUTAGE_THRESHOLD}`),
   outageWindowS: setting('outage_window_s', DEFAULT_CONFIG.outageWindowS, integer(MAX_OUTAGE_SECONDS, 1), `a whole number of seconds from 1 to ${MAX_OUTAGE_SECONDS}`),
   outageMemoryS: setting('outage_memory_s', DEFAULT_CONFIG.outageMemoryS, integer(MAX_OUTAGE_SECONDS), `a whole number of seconds from 0 (off) to ${MAX_OUTAGE_SECONDS}`),
+  httpCacheApi: setting<HttpCacheApi>('http_cache_api', DEFAULT_CONFIG.httpCacheApi, (raw) => (raw === 'present' || raw === 'absent' ? raw : undefined), '`present` or `absent`'),
 };
 
 const FIELD_NAMES = Object.keys(FIELDS) as (keyof Config)[];

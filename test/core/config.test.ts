@@ -43,6 +43,7 @@ describe('parseConfig', () => {
         outage_threshold: '5',
         outage_window_s: '30',
         outage_memory_s: '0',
+        http_cache_api: 'absent',
       }),
     );
     expect(problems).toEqual([]);
@@ -61,6 +62,7 @@ describe('parseConfig', () => {
       outageThreshold: 5,
       outageWindowS: 30,
       outageMemoryS: 0,
+      httpCacheApi: 'absent',
     });
   });
 
@@ -92,6 +94,7 @@ describe('parseConfig', () => {
     ['outage_window_s', '3601'],
     ['outage_memory_s', '-1'],
     ['outage_memory_s', '10s'],
+    ['http_cache_api', 'no'],
   ])('falls back to the default and says why when %s is %j', (key, value) => {
     const { config, problems } = parseConfig(from({ [key]: value }));
     expect(config).toEqual(DEFAULT_CONFIG);

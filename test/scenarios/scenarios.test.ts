@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BackendName } from '../../src/core/backends.ts';
 import { type Engine, engines } from './engines.ts';
-import { FAULT_MATRIX, FIRST_BYTE_TIMEOUT_MS, HEDGE_MS, SLACK_MS } from './fault-matrix.ts';
+import { type Cell, FAULT_MATRIX, FIRST_BYTE_TIMEOUT_MS, HEDGE_MS, SLACK_MS } from './fault-matrix.ts';
 import { expectedGcsAuthorization, type Observed, send } from './request.ts';
 import { type ManifestDoc, manifestDocument, manifestSecret, type MirrorPages, startWorld, type World } from './world.ts';
 
@@ -45,32 +45,35 @@ describe.each(engines())('on $name', ({ hasCache, start }) => {
     await world.reset();
   });
 
+  /** One cell of the fault matrix: the backends set, one request, its status, body source, diagnostics and time. */
+  const checkCell = async (on: Engine, { path, origin, mirrorS3, expected }: Cell) => {
+    await world.set({ origin, mirrorS3 });
+    const r = await send(on.url, path);
+    expect(r.status).toBe(expected.status);
+    expectDiagnostics(r, expected.backend, expected.restarts, [...expected.timing]);
+    switch (expected.body) {
+      case 'origin':
+        expect(r.outcome.kind).toBe('response');
+        expect(r.header('x-stub-backend')).toBe('origin');
+        break;
+      case 'mirrorS3':
+        expect(r.text).toBe(world.pageBody('mirrorS3', path));
+        expect(r.header('cache-control')).toBe('max-age=900');
+        break;
+      case 'error-page':
+        expect(r.text).toContain(ERROR_PAGE_TEXT);
+        expect(r.header('retry-after')).toBe('30');
+        break;
+      case 'truncated':
+        expect(r.outcome.kind, 'the body breaks off: the client must see an incomplete response').toBe('broken-body');
+        break;
+    }
+    expect(r.ms).toBeGreaterThanOrEqual(expected.minMs);
+    expect(r.ms).toBeLessThan(expected.maxMs);
+  };
+
   describe('fault matrix: origin × mirrorS3', () => {
-    it.each(FAULT_MATRIX)('$name', async ({ path, origin, mirrorS3, expected }) => {
-      await world.set({ origin, mirrorS3 });
-      const r = await send(engine.url, path);
-      expect(r.status).toBe(expected.status);
-      expectDiagnostics(r, expected.backend, expected.restarts, [...expected.timing]);
-      switch (expected.body) {
-        case 'origin':
-          expect(r.outcome.kind).toBe('response');
-          expect(r.header('x-stub-backend')).toBe('origin');
-          break;
-        case 'mirrorS3':
-          expect(r.text).toBe(world.pageBody('mirrorS3', path));
-          expect(r.header('cache-control')).toBe('max-age=900');
-          break;
-        case 'error-page':
-          expect(r.text).toContain(ERROR_PAGE_TEXT);
-          expect(r.header('retry-after')).toBe('30');
-          break;
-        case 'truncated':
-          expect(r.outcome.kind, 'the body breaks off: the client must see an incomplete response').toBe('broken-body');
-          break;
-      }
-      expect(r.ms).toBeGreaterThanOrEqual(expected.minMs);
-      expect(r.ms).toBeLessThan(expected.maxMs);
-    });
+    it.each(FAULT_MATRIX)('$name', (cell) => checkCell(engine, cell));
   });
 
   describe('falls through the mirrors in order', () => {
@@ -392,6 +395,33 @@ describe.each(engines())('on $name', ({ hasCache, start }) => {
       await from.waitForLogs(count);
       return from.logs.filter((l) => l.endpoint === LOG_ENDPOINT);
     };
+
+    describe('with http_cache_api = absent (the runtime has no HTTP cache API: no refused attempt before each cached fetch)', () => {
+      let absent: Engine;
+      beforeAll(async () => {
+        absent = await start(world.manifest((doc) => { doc.local_server.config_stores.failover_config.contents.http_cache_api = 'absent'; }));
+      });
+      afterAll(() => absent?.close());
+      beforeEach(() => world.clearRecordings());
+
+      // The cells that answer without waiting for a timeout.
+      it.each(FAULT_MATRIX.filter((c) => c.expected.maxMs <= SLACK_MS))('$name', (cell) => checkCell(absent, cell));
+
+      it('still answers a header value of 69,000 bytes or more with 431', async () => {
+        const r = await send(absent.url, '/', { headers: { 'X-Huge': 'a'.repeat(69_000) } });
+        expect(r.status).toBe(431);
+        expect(world.stubs.origin.hits).toBe(0);
+      });
+
+      it('still fails a HEAD over, reading the mirror with GET, and passes a POST to origin', async () => {
+        await world.set({ origin: { kind: 'status', status: 503 } });
+        const head = await send(absent.url, '/head/benefits', { method: 'HEAD' });
+        expectDiagnostics(head, 'mirrorS3', 1, ['origin http-error 503', 'mirrorS3 ok 200']);
+        expect(world.stubs.mirrorS3.requests.at(-1)!.method).toBe('GET');
+        const post = await send(absent.url, '/email-signup', { method: 'POST', body: 'x=1' });
+        expectDiagnostics(post, 'origin', 0, ['origin ok 503']);
+      });
+    });
 
     it('skips an unhealthy origin without contacting it', async () => {
       await withConfig((doc) => { doc.local_server.backends.origin.health = 'unhealthy'; }, async (engine) => {
