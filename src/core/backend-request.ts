@@ -48,7 +48,7 @@ export function buildBackendRequest(backend: BackendName, original: Request, con
 }
 
 function originRequest(original: Request): Request {
-  original.headers.delete(OVERRIDE_TOKEN_HEADER);
+  if (original.headers.has(OVERRIDE_TOKEN_HEADER)) original.headers.delete(OVERRIDE_TOKEN_HEADER);
   return original;
 }
 
