@@ -20,6 +20,12 @@ describe('checkRequest', () => {
     expect(r?.message).toBe('The URL is 8001 bytes long; the limit is 8000 bytes.');
   });
 
+  it('counts a URL in UTF-8 bytes, not characters', () => {
+    const url = `https://www.gov.uk/${'é'.repeat(3990)}`; // 19 + 3,990 characters, 19 + 7,980 bytes
+    expect(checkRequest('GET', url)).toBeUndefined();
+    expect(checkRequest('GET', `${url}é`)?.message).toBe('The URL is 8001 bytes long; the limit is 8000 bytes.');
+  });
+
   it('answers request headers over 32 KiB in all with 431, naming both sizes', () => {
     const headers = (valueBytes: number): [string, string][] => [['cookie', 'c'.repeat(valueBytes)]];
     // `cookie: ` and CR LF count: 6 + 2 + 2 bytes around the value.
