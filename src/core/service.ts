@@ -59,7 +59,9 @@ const BUCKET_HEADER = /^x-(?:amz|goog|guploader)-/i;
 export async function serve(request: Request, env: ServiceEnv): Promise<Response> {
   const startedAt = env.clock.now();
   const method = request.method;
-  const path = safePath(request.url);
+  const url = request.url;
+  const requestPath = rawPath(url);
+  const path = logPath(requestPath);
   const finish = (response: Response, fields: { backend: BackendName | 'error'; attempts: readonly AttemptRecord[]; override: string | null; suspectScope?: string | null; outageMemoryError?: string | null }) => {
     env.log(
       logRecord({
@@ -77,15 +79,20 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
         outageMemoryError: fields.outageMemoryError,
       }),
     );
-    if (!response.headers.has(BACKEND_NAME_HEADER)) response.headers.set(BACKEND_NAME_HEADER, fields.backend);
-    if (!response.headers.has(RESTARTS_HEADER)) response.headers.set(RESTARTS_HEADER, '0');
     // A HEAD answer keeps its body here: the platform sends none for HEAD, and rebuilding the
     // response without one would change its Content-Length.
     return response;
   };
+  /** A request refused before any backend: the reason in plain text, with the diagnostics every answer has. */
+  const refuse = (status: number, message: string, override: string | null) => {
+    const response = plainText(status, message);
+    response.headers.set(BACKEND_NAME_HEADER, 'error');
+    response.headers.set(RESTARTS_HEADER, '0');
+    return finish(response, { backend: 'error', attempts: [], override });
+  };
 
-  const rejection = checkRequest(method, request.url, request.headers, env.headersAlwaysSent);
-  if (rejection) return finish(plainText(rejection.status, rejection.message), { backend: 'error', attempts: [], override: null });
+  const rejection = checkRequest(method, url, request.headers, env.headersAlwaysSent);
+  if (rejection) return refuse(rejection.status, rejection.message, null);
 
   const overrideHeader = request.headers.get(OVERRIDE_HEADER);
   // Nearly every request has no override: no promise, no config key read, no header to remove for it.
@@ -100,7 +107,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
         });
   if (overrideHeader !== null) request.headers.delete(OVERRIDE_HEADER);
   if (override.kind === 'reject') {
-    return finish(plainText(override.status, override.message), { backend: 'error', attempts: [], override: 'rejected' });
+    return refuse(override.status, override.message, 'rejected');
   }
   const overrideBackend = override.kind === 'use' ? override.backend : undefined;
   const mode: Mode = overrideBackend ? 'override' : 'failover';
@@ -121,7 +128,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     store: env.outageMarks,
     config: env.config,
     clock: env.clock,
-    path: rawPath(request.url),
+    path: requestPath,
     method,
     mode,
     candidates,
@@ -195,7 +202,7 @@ export function serviceFailure(request: Request, error: string, env: Pick<Servic
       time: env.date(),
       requestId: env.requestId,
       method: request.method,
-      path: safePath(request.url),
+      path: logPath(rawPath(request.url)),
       override: null,
       attempts: [],
       backend: 'error',
@@ -242,7 +249,7 @@ async function readGcsCredentials(env: ServiceEnv): Promise<GcsCredentials | nul
   return accessId && secretKey ? { accessId, secretKey } : null;
 }
 
-/** The path for logs: no query string (it may hold personal data), at most 1,000 characters. */
-function safePath(url: string): string {
-  return rawPath(url).slice(0, 1000);
+/** The path for logs, from the raw path (no query string: it may hold personal data), at most 1,000 characters. */
+function logPath(raw: string): string {
+  return raw.slice(0, 1000);
 }
