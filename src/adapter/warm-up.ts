@@ -8,7 +8,10 @@
  * So the pure parts of the core that every request runs are called here
  * once, on made-up input. At build time there are no host calls and no
  * Request or Response objects (js-compute refuses both then), so this stays
- * with what takes strings, URLs and Headers; nothing it computes is kept.
+ * with what takes strings, URLs and Headers, and runs `serve` itself on
+ * stand-ins for the request, the backends' answers and every platform
+ * service; nothing it computes is kept. (Wizer runs the promise jobs before
+ * it takes the snapshot, so the part after each `await` is warmed too.)
  */
 import { classifyFailure } from '../core/attempt.ts';
 import { BACKEND_ORDER } from '../core/backends.ts';
@@ -19,6 +22,7 @@ import { mirrorRequestPath } from '../core/mirror-path.ts';
 import { decideOverride } from '../core/override.ts';
 import { planCandidates } from '../core/policy.ts';
 import { checkRequest, rawPath } from '../core/request-checks.ts';
+import { serve } from '../core/service.ts';
 
 const PAGES = ['https://www.gov.uk/browse/benefits?utm=1', 'https://www.gov.uk/', 'https://www.gov.uk/help/about%20cookies/', 'https://www.gov.uk/a/report.pdf'];
 
@@ -51,4 +55,31 @@ export function warmUp(): void {
   serverTiming(attempts);
   const record = logRecord({ time: new Date(0), requestId: 'build', method: 'GET', path: '/browse/benefits', override: null, attempts, backend: 'mirrorS3', status: 200, totalMs: 10.25, configProblems: [] });
   JSON.stringify(record);
+}
+
+/**
+ * A request to a healthy origin, and one to an origin answering 503, through
+ * `serve`. The second stops where the core first needs a real Request (the
+ * mirror's): the stand-ins cannot go further, and that is enough.
+ */
+export function warmUpServe(): Promise<unknown> {
+  const { config } = readConfig(() => null);
+  const answer = (status: number) =>
+    ({ status, statusText: '', headers: new Headers({ 'content-type': 'text/html' }), body: null, arrayBuffer: async () => new ArrayBuffer(0) }) as unknown as Response;
+  const runs = ([['/browse/benefits', 200], ['/government/news', 503]] as const).map(([path, originStatus]) => {
+    const request = { method: 'GET', url: `https://www.gov.uk${path}?utm=1`, headers: new Headers({ host: 'www.gov.uk', accept: 'text/html', cookie: 'a=b' }) } as unknown as Request;
+    return serve(request, {
+      config,
+      configProblems: [],
+      clock: { now: () => 0, schedule: () => () => undefined },
+      requestId: 'build',
+      date: () => new Date(0),
+      health: () => 'healthy',
+      send: async (backend) => answer(backend === 'origin' ? originStatus : 200),
+      secret: async () => null,
+      log: (record) => void JSON.stringify(record),
+      headersAlwaysSent: true,
+    }).catch(() => undefined);
+  });
+  return Promise.all(runs);
 }
