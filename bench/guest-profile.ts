@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { startStubBackend, type StubBackend } from '../stubs/index.ts';
 import { startViceroy } from '../viceroy/server.ts';
 import { timedGet } from './client.ts';
-import { BACKENDS, type BackendName, type BackendSpec, manifestToml } from './manifest.ts';
+import { BACKENDS, BENCH_RUNTIME_CONFIG, type BackendName, type BackendSpec, manifestToml } from './manifest.ts';
 import { pageBody } from './pages.ts';
 import { renderMarkdown, type Table } from './table.ts';
 
@@ -67,7 +67,8 @@ export async function profileService(options: { viceroy: string; wasm: string; r
       backends[name] = { port: stub.port };
     }
     const manifest = join(dir, 'fastly.toml');
-    await writeFile(manifest, manifestToml({ backends, config: {} }));
+    // As the Viceroy benchmark runs it: the outage memory off, and told there is no HTTP cache API.
+    await writeFile(manifest, manifestToml({ backends, config: { outage_memory_s: '0', ...BENCH_RUNTIME_CONFIG } }));
     const profiles = join(dir, 'profiles');
     say(`profiling ${options.requests} requests (viceroy --profile=guest)`);
     const server = await startViceroy({ viceroy: options.viceroy, wasm: options.wasm, manifest, args: [`--profile=guest,${profiles}`], startTimeoutMs: 600_000 });

@@ -30,6 +30,13 @@ export const BENCH_GCS = {
   secrets: { gcs_access_id: 'GOOGBENCHACCESSID', gcs_secret_key: 'bench-secret-not-a-real-key' },
 } as const;
 
+/**
+ * Viceroy has no HTTP cache API, and the service is told so, as the config
+ * store of any such runtime should say; production has the API and leaves the
+ * key unset. (Unset, each request's first cached fetch is refused and asked
+ * again: `PROBED_CACHE_API` in real-runtime.ts measures that.)
+ */
+export const BENCH_RUNTIME_CONFIG: Readonly<Record<string, string>> = { http_cache_api: 'absent' };
 /** Fastly's own default first-byte timeout (15 s), used where a scenario does not shorten it. */
 export const FASTLY_DEFAULT_FIRST_BYTE_TIMEOUT_MS = 15_000;
 const BETWEEN_BYTES_TIMEOUT_MS = 10_000;

@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 import { makeBucketDir, startStubBackend, type StubBackend } from '../stubs/index.ts';
 import { startViceroy, type ViceroyServer } from '../viceroy/server.ts';
 import { timedGet, type Timing } from './client.ts';
-import { BACKENDS, BENCH_GCS, type BackendName, type BackendSpec, manifestToml } from './manifest.ts';
+import { BACKENDS, BENCH_GCS, BENCH_RUNTIME_CONFIG, type BackendName, type BackendSpec, manifestToml } from './manifest.ts';
 import { addNamePages, measureNames, namesTable, type NamesReport } from './names.ts';
 import { pageBody } from './pages.ts';
 import { scenarioById, type Scenario, type ScenarioId } from './scenarios.ts';
@@ -32,8 +32,8 @@ import { ms, renderMarkdown, roundTripTable, type Table, times } from './table.t
 
 const REPO = join(import.meta.dirname, '..');
 export const NULL_SERVICE = join(import.meta.dirname, 'null-service.ts');
-/** The goal for the service against the floor, on the p50 of total time. */
-export const REAL_RUNTIME_GOAL = 1.2;
+/** The goal for the service against the floor, on the p50 of total time (a healthy origin's 2 KiB page is the one it is judged on). */
+export const REAL_RUNTIME_GOAL = 1.25;
 const TIMEOUT_MS = 10_000;
 
 interface Floor {
@@ -98,7 +98,12 @@ export interface RealRuntimeReport {
 export interface Build {
   readonly label: string;
   readonly wasm: string;
+  /** Config store keys for this build's manifest, over the bench's own (by default `BENCH_RUNTIME_CONFIG`). */
+  readonly config?: Readonly<Record<string, string>>;
 }
+
+/** The config that leaves the service to find out per request that Viceroy has no HTTP cache API. */
+export const PROBED_CACHE_API: Readonly<Record<string, string>> = { http_cache_api: 'present' };
 
 const run = promisify(execFile);
 
@@ -190,17 +195,20 @@ async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, v
       stubs.push(stub);
       backends[name] = { port: stub.port, health: name === 'origin' ? scenario.originHealth : undefined };
     }
-    const manifest = join(dir, `${scenario.originHealth ?? 'health-unset'}.toml`);
-    // The outage memory off: each request fails over as the first of an outage does (all pages share one segment).
-    await writeFile(manifest, manifestToml({ backends, config: { ...BENCH_GCS.config, outage_memory_s: '0' }, secrets: BENCH_GCS.secrets }));
+    const manifestFor = async (label: string, extra: Readonly<Record<string, string>>) => {
+      const manifest = join(dir, `${scenario.originHealth ?? 'health-unset'}-${label.replace(/[^a-z0-9]+/gi, '-')}.toml`);
+      // The outage memory off: each request fails over as the first of an outage does (all pages share one segment).
+      await writeFile(manifest, manifestToml({ backends, config: { ...BENCH_GCS.config, outage_memory_s: '0', ...BENCH_RUNTIME_CONFIG, ...extra }, secrets: BENCH_GCS.secrets }));
+      return manifest;
+    };
     // One at a time: each compiles an 11 MB wasm on start-up.
     const services: (Build & { server: ViceroyServer })[] = [];
     for (const build of builds) {
-      const server = await startViceroy({ viceroy, wasm: build.wasm, manifest });
+      const server = await startViceroy({ viceroy, wasm: build.wasm, manifest: await manifestFor(build.label, build.config ?? {}) });
       servers.push(server);
       services.push({ ...build, server });
     }
-    const floor = await startViceroy({ viceroy, wasm: floorWasm, manifest });
+    const floor = await startViceroy({ viceroy, wasm: floorWasm, manifest: await manifestFor('floor', {}) });
     servers.push(floor);
     return { origin: stubs[0]!, services, floor, close };
   } catch (error) {

@@ -26,7 +26,7 @@ import { startViceroy } from '../viceroy/server.ts';
 import { machineInfo } from './machine.ts';
 import { replaceSection, ROUND_TRIP_BEGIN, ROUND_TRIP_END, roundTripSection, updateBenchmarksMd } from './markdown.ts';
 import { makePageBucket } from './pages.ts';
-import { type Build, buildFloorWasm, measureRealRuntime, REAL_BEGIN, REAL_END, REAL_RUNTIME_FULL, REAL_RUNTIME_QUICK, realRuntimeSection, realRuntimeTable } from './real-runtime.ts';
+import { type Build, buildFloorWasm, PROBED_CACHE_API, measureRealRuntime, REAL_BEGIN, REAL_END, REAL_RUNTIME_FULL, REAL_RUNTIME_QUICK, realRuntimeSection, realRuntimeTable } from './real-runtime.ts';
 import { measureRoundTrips, type RoundTripReport, roundTripPages } from './round-trip.ts';
 import type { ServiceRunner } from './round-trip-world.ts';
 import type { ScenarioId } from './scenarios.ts';
@@ -58,11 +58,14 @@ interface Args {
   skipBuild: boolean;
   noMd: boolean;
   scenarios: string[] | undefined;
+  /** With viceroy: measured requests per build, scenario and page size, and the page sizes in KiB (defaults: the plan's). */
+  requests: number | undefined;
+  pagesKiB: number[] | undefined;
   out: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { engine: 'local-runtime', compare: [], keepAlive: false, profile: undefined, quick: false, skipBuild: false, noMd: false, scenarios: undefined, out: join(REPO, 'bench-results') };
+  const args: Args = { engine: 'local-runtime', compare: [], keepAlive: false, profile: undefined, quick: false, skipBuild: false, noMd: false, scenarios: undefined, requests: undefined, pagesKiB: undefined, out: join(REPO, 'bench-results') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--engine' && argv[i + 1]) {
@@ -81,12 +84,20 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--no-md') args.noMd = true;
     else if (a === '--scenarios' && argv[i + 1]) args.scenarios = argv[++i]!.split(',');
     else if (a === '--out' && argv[i + 1]) args.out = resolve(argv[++i]!);
+    else if (a === '--requests' && argv[i + 1]) args.requests = positiveInteger(a, argv[++i]!);
+    else if (a === '--pages' && argv[i + 1]) args.pagesKiB = argv[++i]!.split(',').map((kib) => positiveInteger(a, kib));
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(`usage: npm run bench -- [--engine local-runtime|viceroy] [--quick] [--skip-build] [--no-md] [--scenarios id,id] [--out dir]\n  ids: ${[...SCENARIOS.map((x) => x.id), ...PARTS].join(', ')}\n  with --engine viceroy also: [--compare label=other.wasm] [--keep-alive] [--profile | --profile-wasm debug.wasm]\n`);
+      process.stdout.write(`usage: npm run bench -- [--engine local-runtime|viceroy] [--quick] [--skip-build] [--no-md] [--scenarios id,id] [--out dir]\n  ids: ${[...SCENARIOS.map((x) => x.id), ...PARTS].join(', ')}\n  with --engine viceroy also: [--compare label=other.wasm] [--keep-alive] [--requests N] [--pages KiB,KiB] [--profile | --profile-wasm debug.wasm]\n`);
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
   return args;
+}
+
+function positiveInteger(option: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${option} ${value}: a whole number from 1 is needed`);
+  return n;
 }
 
 export function printReport(report: Report): string {
@@ -201,8 +212,17 @@ async function mainRealRuntime(args: Args): Promise<void> {
   const report = await measureRealRuntime({
     viceroy: viceroy.path,
     viceroyVersion: viceroy.version,
-    builds: [{ label: 'service', wasm: join(REPO, 'bin/main.wasm') }, ...args.compare],
-    plan: classic ? { ...base, scenarios: classic.map((id) => scenarioById(id).id) } : base,
+    // Without --compare, the service is also measured with the cache API probed per request, as where the config does not say.
+    builds: [
+      { label: 'service', wasm: join(REPO, 'bin/main.wasm') },
+      ...(args.compare.length === 0 ? [{ label: 'service, cache API probed', wasm: join(REPO, 'bin/main.wasm'), config: PROBED_CACHE_API }] : args.compare),
+    ],
+    plan: {
+      ...base,
+      ...(classic ? { scenarios: classic.map((id) => scenarioById(id).id) } : {}),
+      ...(args.requests ? { requests: args.requests } : {}),
+      ...(args.pagesKiB ? { pageBytes: args.pagesKiB.map((kib) => kib * 1024) } : {}),
+    },
     keepAlive: args.keepAlive,
     progress: say,
   });
@@ -221,7 +241,7 @@ async function mainRealRuntime(args: Args): Promise<void> {
   await writeFile(join(dir, 'report.json'), `${JSON.stringify({ startedAt, machine, ...report, roundTrips }, null, 2)}\n`);
   await writeFile(join(dir, 'table.txt'), `${text}\n`);
   process.stdout.write(`results: ${dir}/report.json, table.txt\n`);
-  if (mode === 'full' && !args.noMd && !args.scenarios && args.compare.length === 0 && !args.keepAlive) {
+  if (mode === 'full' && !args.noMd && !args.scenarios && args.compare.length === 0 && !args.keepAlive && !args.requests && !args.pagesKiB) {
     const extra = process.argv.slice(2).join(' ');
     const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, load average ${machine.loadAverage1m} at the start`;
     await replaceSection(join(REPO, 'BENCHMARKS.md'), REAL_BEGIN, REAL_END, realRuntimeSection(report, startedAt, `npm run bench -- ${extra}`, machineLine, roundTrips));
