@@ -21,7 +21,8 @@ export interface FailoverPlan {
   /**
    * Replaces `hedgeAfterMs` for the first attempt only; 0 starts the second
    * backend at once, right after the first, in parallel with it (the outage
-   * memory's plan for a suspect origin). Absent: `hedgeAfterMs`.
+   * memory's plan for a suspect origin). Absent: `hedgeAfterMs`. Read once the
+   * first request has been sent, so it may be a getter that does some work.
    */
   readonly firstHedgeAfterMs?: number;
   /** Whether this answer from this backend is served. */
@@ -95,13 +96,7 @@ export function runFailover(plan: FailoverPlan, deps: FailoverDeps): Promise<Fai
         successorStarted = true;
         start();
       };
-      const hedgeAfterMs = started.length === 1 ? (plan.firstHedgeAfterMs ?? plan.hedgeAfterMs) : plan.hedgeAfterMs;
-      const successorAtOnce = started.length === 1 && plan.firstHedgeAfterMs === 0;
-      const cancelHedge = hedgeAfterMs > 0 ? clock.schedule(hedgeAfterMs, () => {
-        cancels.delete(cancelHedge!);
-        if (!settled && record.outcome === 'pending') startSuccessor();
-      }) : undefined;
-      if (cancelHedge) cancels.add(cancelHedge);
+      let cancelHedge: (() => void) | undefined;
 
       const finished = () => {
         pending--;
@@ -121,6 +116,19 @@ export function runFailover(plan: FailoverPlan, deps: FailoverDeps): Promise<Fai
         sent = deps.send(backend);
       } catch (error) {
         sent = Promise.reject(error);
+      }
+      // Only now, with the request on its way, is the plan asked when the next backend starts:
+      // what it reads to know (the outage memory's marks) then costs no waiting.
+      const firstHedgeAfterMs = started.length === 1 ? plan.firstHedgeAfterMs : undefined;
+      const hedgeAfterMs = firstHedgeAfterMs ?? plan.hedgeAfterMs;
+      const successorAtOnce = firstHedgeAfterMs === 0;
+      if (hedgeAfterMs > 0) {
+        const cancel = clock.schedule(hedgeAfterMs, () => {
+          cancels.delete(cancel);
+          if (!settled && record.outcome === 'pending') startSuccessor();
+        });
+        cancelHedge = cancel;
+        cancels.add(cancel);
       }
       sent.then(
         (response) => {

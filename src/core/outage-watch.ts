@@ -64,24 +64,40 @@ export function watchOutage(input: OutageWatchInput): OutageWatch {
   const memory = new OutageMemory(input.store, settings, input.random);
   const segment = segmentScope(input.path);
   const startedAt = input.clock.now();
-  let seen: Suspicion | null;
-  try {
-    seen = memory.suspicion(segment);
-  } catch (error) {
-    return { ...INERT, problem: storeProblem(error) };
-  }
   let problem: string | null = null;
+  // The marks are read on first use, which the failover engine makes once origin's request is on its way.
+  let read = false;
+  let seen: Suspicion | null = null;
+  let readable = true;
+  const suspicion = () => {
+    if (!read) {
+      read = true;
+      try {
+        seen = memory.suspicion(segment);
+      } catch (error) {
+        readable = false;
+        problem = storeProblem(error);
+      }
+    }
+    return seen;
+  };
   const record = (verdict: OriginVerdict) => {
+    // A store that could not be read is left alone for the rest of the request, as if there were no memory.
+    if (!readable) return;
     try {
       if (verdict === 'failure') memory.recordFailure(segment, input.clock.now() - startedAt);
-      else if (verdict === 'success') memory.recordSuccess(segment, seen);
+      else if (verdict === 'success') memory.recordSuccess(segment, suspicion());
     } catch (error) {
       problem ??= storeProblem(error);
     }
   };
   return {
-    firstHedgeAfterMs: seen ? 0 : undefined,
-    suspectScope: seen?.scope ?? null,
+    get firstHedgeAfterMs() {
+      return suspicion() ? 0 : undefined;
+    },
+    get suspectScope() {
+      return suspicion()?.scope ?? null;
+    },
     get problem() {
       return problem;
     },

@@ -139,7 +139,10 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     {
       candidates,
       hedgeAfterMs: mode === 'override' ? 0 : env.config.hedgeAfterMs,
-      firstHedgeAfterMs: outage.firstHedgeAfterMs,
+      // A getter: the engine asks once origin's request is sent, so the outage memory is read while origin works.
+      get firstHedgeAfterMs() {
+        return outage.firstHedgeAfterMs;
+      },
       accept: (backend, response) => isAcceptable(mode, method, backend, response),
     },
     {

@@ -8,7 +8,9 @@
  * due at the same time in the order they were set (as on the manual clock),
  * and what a timer sets off (a promise reaction: an answer handled, the next
  * backend started) happens before the next timer fires. An attempt's hedge
- * timer is set before its request is sent.
+ * timer is set after its request is sent (the engine reads the first
+ * attempt's delay only then), so an answer due at the very moment the hedge
+ * is due comes first.
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -158,13 +160,13 @@ function model(s: Scenario, accept: (backend: BackendName, status: number) => bo
     started.push(a);
     pending++;
     const first = started.length === 1;
+    const b = s.behaviours[backend];
+    if (b.kind === 'answer' || b.kind === 'fail') timers.push({ at: now + b.after, seq: seq++, run: () => arrive(a, b) });
+    else if (b.kind === 'throw') reactions.push(() => arrive(a, b));
     const hedgeAfterMs = first ? (s.firstHedgeAfterMs ?? s.hedgeAfterMs) : s.hedgeAfterMs;
     if (hedgeAfterMs > 0) {
       timers.push({ at: now + hedgeAfterMs, seq: seq++, hedgeOf: a, run: () => result === undefined && a.outcome === 'pending' && startSuccessor(a) });
     }
-    const b = s.behaviours[backend];
-    if (b.kind === 'answer' || b.kind === 'fail') timers.push({ at: now + b.after, seq: seq++, run: () => arrive(a, b) });
-    else if (b.kind === 'throw') reactions.push(() => arrive(a, b));
     // A suspect origin: the second backend starts right after the first is sent.
     if (first && s.firstHedgeAfterMs === 0) startSuccessor(a);
   };
