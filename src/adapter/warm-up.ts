@@ -18,10 +18,12 @@ import { BACKEND_ORDER } from '../core/backends.ts';
 import { cacheRuleFor, deliveredCacheControl } from '../core/cache-policy.ts';
 import { readConfig } from '../core/config.ts';
 import { logRecord, serverTiming } from '../core/diagnostics.ts';
+import { logLine } from '../core/log-line.ts';
 import { mirrorRequestPath } from '../core/mirror-path.ts';
 import { decideOverride } from '../core/override.ts';
 import { planCandidates } from '../core/policy.ts';
 import { checkRequest, rawPath } from '../core/request-checks.ts';
+import type { MarkStore } from '../core/outage-memory.ts';
 import { serve } from '../core/service.ts';
 
 const PAGES = ['https://www.gov.uk/browse/benefits?utm=1', 'https://www.gov.uk/', 'https://www.gov.uk/help/about%20cookies/', 'https://www.gov.uk/a/report.pdf'];
@@ -54,16 +56,27 @@ export function warmUp(): void {
   ] as const;
   serverTiming(attempts);
   const record = logRecord({ time: new Date(0), requestId: 'build', method: 'GET', path: '/browse/benefits', override: null, attempts, backend: 'mirrorS3', status: 200, totalMs: 10.25, configProblems: [] });
-  JSON.stringify(record);
+  logLine(record);
 }
 
 /**
  * A request to a healthy origin, and one to an origin answering 503, through
- * `serve`. The second stops where the core first needs a real Request (the
- * mirror's): the stand-ins cannot go further, and that is enough.
+ * `serve`, with the outage memory on marks in a Map. The second stops where
+ * the core first needs a real Request (the mirror's): the stand-ins cannot go
+ * further, and that is enough.
  */
 export function warmUpServe(): Promise<unknown> {
   const { config } = readConfig(() => null);
+  // The outage memory's path too (on by default), on marks kept in a Map.
+  const marks = new Map<string, { value: string; ttlMs: number }>();
+  const outageMarks: MarkStore = {
+    read: (key) => {
+      const mark = marks.get(key);
+      return mark ? { value: mark.value, ageMs: 0 } : null;
+    },
+    write: (key, value, ttlMs) => void marks.set(key, { value, ttlMs }),
+    clear: (key) => void marks.delete(key),
+  };
   const answer = (status: number) =>
     ({ status, statusText: '', headers: new Headers({ 'content-type': 'text/html' }), body: null, arrayBuffer: async () => new ArrayBuffer(0) }) as unknown as Response;
   const runs = ([['/browse/benefits', 200], ['/government/news', 503]] as const).map(([path, originStatus]) => {
@@ -77,7 +90,9 @@ export function warmUpServe(): Promise<unknown> {
       health: () => 'healthy',
       send: async (backend) => answer(backend === 'origin' ? originStatus : 200),
       secret: async () => null,
-      log: (record) => void JSON.stringify(record),
+      log: (record) => void logLine(record),
+      outageMarks,
+      background: (task) => void task.catch(() => undefined),
       headersAlwaysSent: true,
     }).catch(() => undefined);
   });

@@ -59,7 +59,10 @@ export function cacheRuleFor(mode: Mode, method: string, backend: BackendName, c
   }
   return {
     kind: 'cache',
-    staleIfError: config.staleIfError,
+    // Read only where it is used: in the HTTP cache API's hook, which a runtime without one never calls.
+    get staleIfError() {
+      return config.staleIfError;
+    },
     hostModeTtl: undefined,
     decide(status, headers, staleAvailable) {
       if (headers.has('Set-Cookie')) return { store: 'never' };
