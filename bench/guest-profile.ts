@@ -67,8 +67,8 @@ export async function profileService(options: { viceroy: string; wasm: string; r
       backends[name] = { port: stub.port };
     }
     const manifest = join(dir, 'fastly.toml');
-    // As the Viceroy benchmark runs it: the outage memory off, and told there is no HTTP cache API.
-    await writeFile(manifest, manifestToml({ backends, config: { outage_memory_s: '0', ...BENCH_RUNTIME_CONFIG } }));
+    // As the Viceroy benchmark runs a healthy origin: the outage memory on (its default), and told there is no HTTP cache API.
+    await writeFile(manifest, manifestToml({ backends, config: { ...BENCH_RUNTIME_CONFIG } }));
     const profiles = join(dir, 'profiles');
     say(`profiling ${options.requests} requests (viceroy --profile=guest)`);
     const server = await startViceroy({ viceroy: options.viceroy, wasm: options.wasm, manifest, args: [`--profile=guest,${profiles}`], startTimeoutMs: 600_000 });

@@ -42,14 +42,25 @@ interface Floor {
   readonly backends: string;
   /** The floor asks for the bucket's key itself where a mirror answers (it does not rewrite paths). */
   readonly asksMirror: boolean;
+  /**
+   * The service's outage memory: on as deployed (a healthy request reads two
+   * marks), or off where origin fails, so that each request fails over as the
+   * first of an outage does (every bench page is in one segment).
+   */
+  readonly outageMemory: 'on' | 'off';
 }
 
 const FLOORS: Partial<Record<ScenarioId, Floor>> = {
-  healthy: { backends: 'origin', asksMirror: false },
-  refuse: { backends: 'origin,mirrorS3', asksMirror: true },
-  status503: { backends: 'origin,mirrorS3', asksMirror: true },
-  unhealthy: { backends: 'mirrorS3', asksMirror: true },
+  healthy: { backends: 'origin', asksMirror: false, outageMemory: 'on' },
+  refuse: { backends: 'origin,mirrorS3', asksMirror: true, outageMemory: 'off' },
+  status503: { backends: 'origin,mirrorS3', asksMirror: true, outageMemory: 'off' },
+  unhealthy: { backends: 'mirrorS3', asksMirror: true, outageMemory: 'off' },
 };
+
+/** Scenarios that can share a world: the same origin health check and the same outage memory setting. */
+function worldKey(id: ScenarioId): string {
+  return `${scenarioById(id).originHealth ?? 'health unset'}, outage memory ${FLOORS[id]?.outageMemory ?? 'off'}`;
+}
 
 export interface RealRuntimePlan {
   readonly requests: number;
@@ -154,8 +165,9 @@ export async function measureRealRuntime(options: {
     say('compiling the forward-only service with js-compute-runtime');
     const floorWasm = await buildFloorWasm(dir);
     // One world per origin health (the manifest says it); origin's behaviour is switched between scenarios.
-    const groups = [plan.scenarios.filter((id) => !scenarioById(id).originHealth), plan.scenarios.filter((id) => scenarioById(id).originHealth)];
-    for (const ids of groups.filter((g) => g.length > 0)) {
+    const groups = new Map<string, ScenarioId[]>();
+    for (const id of plan.scenarios) groups.set(worldKey(id), [...(groups.get(worldKey(id)) ?? []), id]);
+    for (const ids of groups.values()) {
       say(`starting stubs and ${2 * (options.builds.length + 1)} viceroys, two per side, in a palindrome (${[...options.builds.map((b) => b.label), 'floor'].join(', ')})`);
       const world = await startWorld(scenarioById(ids[0]!), bucket.root, dir, options.viceroy, options.builds, floorWasm);
       try {
@@ -218,9 +230,9 @@ async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, v
       backends[name] = { port: stub.port, health: name === 'origin' ? scenario.originHealth : undefined };
     }
     const manifestFor = async (label: string, extra: Readonly<Record<string, string>>) => {
-      const manifest = join(dir, `${scenario.originHealth ?? 'health-unset'}-${label.replace(/[^a-z0-9]+/gi, '-')}.toml`);
-      // The outage memory off: each request fails over as the first of an outage does (all pages share one segment).
-      await writeFile(manifest, manifestToml({ backends, config: { ...BENCH_GCS.config, outage_memory_s: '0', ...BENCH_RUNTIME_CONFIG, ...extra }, secrets: BENCH_GCS.secrets }));
+      const manifest = join(dir, `${worldKey(scenario.id).replace(/[^a-z0-9]+/gi, '-')}-${label.replace(/[^a-z0-9]+/gi, '-')}.toml`);
+      const memory: Record<string, string> = FLOORS[scenario.id]?.outageMemory === 'on' ? {} : { outage_memory_s: '0' };
+      await writeFile(manifest, manifestToml({ backends, config: { ...BENCH_GCS.config, ...memory, ...BENCH_RUNTIME_CONFIG, ...extra }, secrets: BENCH_GCS.secrets }));
       return manifest;
     };
     const sides = [...builds.map((build) => ({ ...build, servers: [] as ViceroyServer[] })), { label: 'floor', wasm: floorWasm, config: {}, servers: [] as ViceroyServer[] }];
