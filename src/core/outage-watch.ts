@@ -51,9 +51,19 @@ export interface OutageWatchInput {
 
 const INERT: OutageWatch = { firstHedgeAfterMs: undefined, suspectScope: null, problem: null, observe: (_backend, sent) => sent };
 
+/** Null when the memory is off. The threshold and window are read from the config only when a failure is recorded. */
 export function outageSettings(config: Config): OutageSettings | null {
-  if (config.outageMemoryS === 0) return null;
-  return { threshold: config.outageThreshold, windowMs: config.outageWindowS * 1000, memoryMs: config.outageMemoryS * 1000 };
+  const memoryS = config.outageMemoryS;
+  if (memoryS === 0) return null;
+  return {
+    get threshold() {
+      return config.outageThreshold;
+    },
+    get windowMs() {
+      return config.outageWindowS * 1000;
+    },
+    memoryMs: memoryS * 1000,
+  };
 }
 
 export function watchOutage(input: OutageWatchInput): OutageWatch {
