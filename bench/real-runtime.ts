@@ -114,6 +114,8 @@ export interface Build {
   readonly config?: Readonly<Record<string, string>>;
 }
 
+/** The outage memory off, whatever the scenario. */
+export const OUTAGE_MEMORY_OFF: Readonly<Record<string, string>> = { outage_memory_s: '0' };
 /** The config that leaves the service to find out per request that Viceroy has no HTTP cache API. */
 export const PROBED_CACHE_API: Readonly<Record<string, string>> = { http_cache_api: 'present' };
 
