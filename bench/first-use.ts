@@ -3,9 +3,8 @@
  * against its second use in the same request: the probe service
  * (first-use-service.js, compiled by js-compute-runtime) times one operation
  * twice per request in Viceroy, 15 requests per operation, and this prints
- * the medians. It is why the service's hot path runs no regular expression,
- * writes its log line without JSON.stringify and prints durations without
- * general number printing (BENCHMARKS.md, "The real runtime").
+ * the medians. It is why the service's hot path runs no regular expression
+ * (BENCHMARKS.md, "The real runtime").
  *
  *   npx tsx bench/first-use.ts      (needs the pinned Viceroy)
  */

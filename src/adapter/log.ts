@@ -1,10 +1,9 @@
 /** One JSON line per request to the configured log endpoint. */
 import { Logger } from 'fastly:logger';
 import type { LogRecord } from '../core/diagnostics.ts';
-import { logLine } from '../core/log-line.ts';
 
 export function writeLog(endpoint: string, record: LogRecord): void {
-  const line = logLine(record);
+  const line = JSON.stringify(record);
   try {
     new Logger(endpoint).log(line);
   } catch {

@@ -18,7 +18,6 @@ import { BACKEND_ORDER } from '../core/backends.ts';
 import { cacheRuleFor, deliveredCacheControl } from '../core/cache-policy.ts';
 import { readConfig } from '../core/config.ts';
 import { logRecord, serverTiming } from '../core/diagnostics.ts';
-import { logLine } from '../core/log-line.ts';
 import { mirrorRequestPath } from '../core/mirror-path.ts';
 import { decideOverride } from '../core/override.ts';
 import { planCandidates } from '../core/policy.ts';
@@ -56,7 +55,7 @@ export function warmUp(): void {
   ] as const;
   serverTiming(attempts);
   const record = logRecord({ time: new Date(0), requestId: 'build', method: 'GET', path: '/browse/benefits', override: null, attempts, backend: 'mirrorS3', status: 200, totalMs: 10.25, configProblems: [] });
-  logLine(record);
+  JSON.stringify(record);
 }
 
 /**
@@ -90,7 +89,7 @@ export function warmUpServe(): Promise<unknown> {
       health: () => 'healthy',
       send: async (backend) => answer(backend === 'origin' ? originStatus : 200),
       secret: async () => null,
-      log: (record) => void logLine(record),
+      log: (record) => void JSON.stringify(record),
       outageMarks,
       background: (task) => void task.catch(() => undefined),
       headersAlwaysSent: true,

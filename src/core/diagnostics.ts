@@ -5,7 +5,6 @@
  */
 import type { AttemptRecord } from './attempt.ts';
 import type { BackendName } from './backends.ts';
-import { tenthsText } from './tenths.ts';
 
 export const BACKEND_NAME_HEADER = 'Fastly-Backend-Name';
 export const FAILOVER_HEADER = 'Fastly-Failover';
@@ -21,7 +20,7 @@ export const SUSPECT_TIMING_NAME = 'suspect';
  * object it was asked for: `mirrorS3;desc="ok 200 report.pdf.html";dur=25.1`.
  */
 export function serverTiming(attempts: readonly AttemptRecord[], suspectScope: string | null = null): string {
-  const entries = attempts.map((a) => `${a.backend};desc="${a.outcome}${a.status === undefined ? '' : ` ${a.status}`}${laterName(a)}";dur=${durationText(a.durationMs)}`);
+  const entries = attempts.map((a) => `${a.backend};desc="${a.outcome}${a.status === undefined ? '' : ` ${a.status}`}${laterName(a)}";dur=${round(a.durationMs)}`);
   if (suspectScope !== null) entries.unshift(`${SUSPECT_TIMING_NAME};desc="${suspectScope.replace(/["\\]/g, '\\$&')}"`);
   return entries.join(', ');
 }
@@ -111,12 +110,6 @@ export function logRecord(fields: {
     ...(fields.outageMemoryError ? { outage_memory_error: fields.outageMemoryError } : {}),
     ...(fields.error ? { error: fields.error.slice(0, 300) } : {}),
   };
-}
-
-/** `round(ms)` as text, as a template string would print it. */
-function durationText(ms: number): string {
-  const rounded = round(ms);
-  return tenthsText(rounded) ?? `${rounded}`;
 }
 
 function round(ms: number): number {
