@@ -13,8 +13,5 @@ export function loadConfig(): ParsedConfig {
   } catch (error) {
     openProblem = `config store ${CONFIG_STORE_NAME} could not be opened (${describe(error)}); using defaults`;
   }
-  const parsed = readConfig((key) => (store ? store.get(key) : null));
-  // The same array, not a copy: the problems of keys read later still reach the log line.
-  if (openProblem) (parsed.problems as string[]).unshift(openProblem);
-  return parsed;
+  return readConfig((key) => (store ? store.get(key) : null), openProblem ? [openProblem] : []);
 }

@@ -223,9 +223,12 @@ for (const field of FIELD_NAMES) {
   });
 }
 
-/** The configuration read lazily from `read`; `problems` grows as keys are read, naming the bad values this request used. */
-export function readConfig(read: ConfigReader): ParsedConfig {
-  const source: Source = { read, problems: [] };
+/**
+ * The configuration read lazily from `read`; `problems` starts with `known`
+ * and grows as keys are read, naming the bad values this request used.
+ */
+export function readConfig(read: ConfigReader, known: readonly string[] = []): ParsedConfig {
+  const source: Source = { read, problems: [...known] };
   return { config: new StoreConfig(source) as unknown as Config, problems: source.problems };
 }
 

@@ -1,10 +1,10 @@
 /**
- * One request's part in the outage memory (outage-memory.ts): before the
- * failover engine runs, whether origin is suspect for this request, in which
- * case the first mirror starts at once, in parallel with origin, and the
- * first acceptable answer wins as with any hedge; while it runs, origin's
- * verdict is recorded (origin-verdict.ts); afterwards, what the response and
- * the log line say.
+ * One request's part in the outage memory (outage-memory.ts): once origin's
+ * request is sent (the failover engine asks then), whether origin is suspect
+ * for this request, in which case the first mirror starts at once, in
+ * parallel with origin, and the first acceptable answer wins as with any
+ * hedge; while it runs, origin's verdict is recorded (origin-verdict.ts);
+ * afterwards, what the response and the log line say.
  *
  * Only GET and HEAD requests in failover mode, with origin the first backend
  * to contact, take part. Overrides, other methods, an origin skipped by its
@@ -75,16 +75,15 @@ export function watchOutage(input: OutageWatchInput): OutageWatch {
   const segment = segmentScope(input.path);
   const startedAt = input.clock.now();
   let problem: string | null = null;
-  // The marks are read on first use, which the failover engine makes once origin's request is on its way.
-  let read = false;
-  let seen: Suspicion | null = null;
+  // The marks are read on first use (undefined until then), which the failover engine makes once origin's request is on its way.
+  let seen: Suspicion | null | undefined;
   let readable = true;
-  const suspicion = () => {
-    if (!read) {
-      read = true;
+  const suspicion = (): Suspicion | null => {
+    if (seen === undefined) {
       try {
         seen = memory.suspicion(segment);
       } catch (error) {
+        seen = null;
         readable = false;
         problem = storeProblem(error);
       }

@@ -32,8 +32,9 @@ export interface Rejection {
  * `undefined` when the request may proceed. Without `headers`, only the method
  * and URL are checked. `headersAlwaysSent`: the platform hands every request
  * over with at least Host (Fastly does), so none at all means it could not read them.
+ * `path` is the URL's raw path, for a caller that has it already.
  */
-export function checkRequest(method: string, url: string, headers?: Iterable<[string, string]>, headersAlwaysSent = false): Rejection | undefined {
+export function checkRequest(method: string, url: string, headers?: Iterable<[string, string]>, headersAlwaysSent = false, path = rawPath(url)): Rejection | undefined {
   const length = utf8Length(url);
   if (length > MAX_URL_BYTES) {
     return { status: 414, message: `The URL is ${length} bytes long; the limit is ${MAX_URL_BYTES} bytes.` };
@@ -56,7 +57,6 @@ export function checkRequest(method: string, url: string, headers?: Iterable<[st
       message: `The method ${JSON.stringify(method.replace(/[^\x21-\x7e]/g, '?').slice(0, 32))} is not supported. Allowed: ${ALLOWED_METHODS.join(', ')}.`,
     };
   }
-  const path = rawPath(url);
   const control = findControlCharacter(path);
   if (control !== undefined) {
     return { status: 400, message: `The path contains the control character ${control}; paths may not contain control characters (U+0000 to U+001F, U+007F), raw or percent-encoded.` };

@@ -91,7 +91,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     return finish(response, { backend: 'error', attempts: [], override });
   };
 
-  const rejection = checkRequest(method, url, request.headers, env.headersAlwaysSent);
+  const rejection = checkRequest(method, url, request.headers, env.headersAlwaysSent, requestPath);
   if (rejection) return refuse(rejection.status, rejection.message, null);
 
   const overrideHeader = request.headers.get(OVERRIDE_HEADER);
