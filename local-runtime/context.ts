@@ -97,17 +97,18 @@ export function currentScope(): Scope | undefined {
 /** The host of the current request; throws like a host call made at Wizer (init) time. */
 export function requestHost(apiName: string): HostApi {
   const scope = currentScope();
-  if (!scope || scope.phase !== 'request') {
-    throw new TypeError(`${apiName} can only be used during request handling, not during initialization`);
-  }
+  if (!scope || scope.phase !== 'request') throw initOnlyError(apiName);
   return scope.host;
+}
+
+/** js-compute's words for a request-only API used at Wizer (init) time. */
+function initOnlyError(apiName: string): TypeError {
+  return new TypeError(`${apiName} can only be used during request handling, not during initialization`);
 }
 
 /** For builtins that exist at init time but may not be constructed then (Request, Response). */
 export function refuseAtInit(apiName: string): void {
-  if (currentScope()?.phase === 'init') {
-    throw new TypeError(`${apiName} can only be used during request handling, not during initialization`);
-  }
+  if (currentScope()?.phase === 'init') throw initOnlyError(apiName);
 }
 
 /**

@@ -13,14 +13,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LogLine, startLocalRuntime } from '../../local-runtime/index.ts';
 import { type Engine, engines } from './engines.ts';
-import { MANIFEST } from './world.ts';
 import { type Observed, send } from './request.ts';
-import { type ManifestDoc, type MirrorPages, startWorld, type World } from './world.ts';
+import { LOG_ENDPOINT, MANIFEST, type ManifestDoc, type MirrorPages, startWorld, type World } from './world.ts';
 
 const HEDGE_MS = 1500;
 /** Well under the hedge delay: what an answer that did not wait for it takes, on a loaded machine. */
 const MIRROR_SPEED_MS = HEDGE_MS / 2;
-const LOG_ENDPOINT = 'failover_log';
 const SEGMENTS = ['government', 'browse', 'guidance', 'news', 'a', 'b', 'c', 'd'];
 const PAGES_PER_SEGMENT = 200;
 

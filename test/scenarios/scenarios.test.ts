@@ -11,10 +11,9 @@ import type { BackendName } from '../../src/core/backends.ts';
 import { type Engine, engines } from './engines.ts';
 import { type Cell, FAULT_MATRIX, FIRST_BYTE_TIMEOUT_MS, HEDGE_MS, SLACK_MS } from './fault-matrix.ts';
 import { expectedGcsAuthorization, type Observed, send } from './request.ts';
-import { type ManifestDoc, manifestDocument, manifestSecret, type MirrorPages, startWorld, type World } from './world.ts';
+import { LOG_ENDPOINT, type ManifestDoc, manifestDocument, manifestSecret, type MirrorPages, startWorld, type World } from './world.ts';
 
 const ERROR_PAGE_TEXT = 'Sorry, there is a problem with the service';
-const LOG_ENDPOINT = 'failover_log';
 
 const PAGES: MirrorPages = {
   mirrorS3: [...FAULT_MATRIX.map((c) => c.path), '/', '/browse/benefits', '/head/benefits', '/only-in-s3', '/cache/mirror', '/cache/stale'],

@@ -12,6 +12,8 @@ import { type Behaviour, type BucketDir, makeBucketDir, startStubBackend, type S
 import { BACKEND_ORDER, type BackendName, MIRRORS, type MirrorName } from '../../src/core/backends.ts';
 
 export const MANIFEST = 'fastly.toml';
+/** The log endpoint the service writes to by default (log_endpoint unset). */
+export const LOG_ENDPOINT = 'failover_log';
 
 export interface World {
   readonly stubs: Record<BackendName, StubBackend>;
