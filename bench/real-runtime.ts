@@ -233,7 +233,7 @@ async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, v
     }
     const manifestFor = async (label: string, extra: Readonly<Record<string, string>>) => {
       const manifest = join(dir, `${worldKey(scenario.id).replace(/[^a-z0-9]+/gi, '-')}-${label.replace(/[^a-z0-9]+/gi, '-')}.toml`);
-      const memory: Record<string, string> = FLOORS[scenario.id]?.outageMemory === 'on' ? {} : { outage_memory_s: '0' };
+      const memory = FLOORS[scenario.id]?.outageMemory === 'on' ? {} : OUTAGE_MEMORY_OFF;
       await writeFile(manifest, manifestToml({ backends, config: { ...BENCH_GCS.config, ...memory, ...BENCH_RUNTIME_CONFIG, ...extra }, secrets: BENCH_GCS.secrets }));
       return manifest;
     };
@@ -254,23 +254,24 @@ async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, v
 async function measureScenario(scenario: Scenario, bytes: number, world: World, plan: RealRuntimePlan, keepAlive: boolean): Promise<RealRuntimeRow[]> {
   const floor = FLOORS[scenario.id];
   if (!floor) throw new Error(`no real-runtime floor for scenario ${scenario.id}`);
-  const agents = new Map<string, Agent | false>();
-  const agentFor = (side: string) => {
-    if (!keepAlive) return false;
-    if (!agents.has(side)) agents.set(side, new Agent({ keepAlive: true, maxSockets: 1 }));
-    return agents.get(side)!;
+  const agents = new Map<string, Agent>();
+  /** One kept-alive connection per process with `keepAlive`; else none (a fresh connection per request). */
+  const agentFor = (process: string): Agent | undefined => {
+    if (!keepAlive) return undefined;
+    if (!agents.has(process)) agents.set(process, new Agent({ keepAlive: true, maxSockets: 1 }));
+    return agents.get(process);
   };
   type Probe = { readonly id: string; send(i: number): Promise<Timing>; check(t: Timing): string | undefined };
   const page = (t: Timing): string | undefined => t.error ?? (t.status !== 200 ? `status ${t.status}` : t.bytes !== bytes ? `${t.bytes} bytes, expected ${bytes}` : undefined);
   const probes: Probe[] = [
     ...world.services.map((s) => ({
       id: s.label,
-      send: (i: number) => timedGet(s.servers[i % 2]!.url, pagePath(bytes, i), TIMEOUT_MS, {}, { agent: agentFor(`${s.label} ${i % 2}`) || undefined }),
+      send: (i: number) => timedGet(s.servers[i % 2]!.url, pagePath(bytes, i), TIMEOUT_MS, {}, { agent: agentFor(`${s.label} ${i % 2}`) }),
       check: (t: Timing) => page(t) ?? (t.headers['fastly-backend-name'] === scenario.expectBackend ? undefined : `answered by ${String(t.headers['fastly-backend-name'])}, expected ${scenario.expectBackend}`),
     })),
     {
       id: 'floor',
-      send: (i: number) => timedGet(world.floor[i % 2]!.url, floor.asksMirror ? `/${mirrorKey(bytes, i)}` : pagePath(bytes, i), TIMEOUT_MS, { 'x-bench-backend': floor.backends }, { agent: agentFor(`floor ${i % 2}`) || undefined }),
+      send: (i: number) => timedGet(world.floor[i % 2]!.url, floor.asksMirror ? `/${mirrorKey(bytes, i)}` : pagePath(bytes, i), TIMEOUT_MS, { 'x-bench-backend': floor.backends }, { agent: agentFor(`floor ${i % 2}`) }),
       check: page,
     },
   ];
@@ -289,7 +290,7 @@ async function measureScenario(scenario: Scenario, bytes: number, world: World, 
       }
     }
   } finally {
-    for (const agent of agents.values()) if (agent) agent.destroy();
+    for (const agent of agents.values()) agent.destroy();
   }
   const side = (id: string): Side => {
     const values = samples.get(id)!;

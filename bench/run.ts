@@ -29,7 +29,6 @@ import { makePageBucket } from './pages.ts';
 import { type Build, buildFloorWasm, OUTAGE_MEMORY_OFF, PROBED_CACHE_API, measureRealRuntime, REAL_BEGIN, REAL_END, REAL_RUNTIME_FULL, REAL_RUNTIME_QUICK, realRuntimeSection, realRuntimeTable } from './real-runtime.ts';
 import { measureRoundTrips, type RoundTripReport, roundTripPages } from './round-trip.ts';
 import type { ServiceRunner } from './round-trip-world.ts';
-import type { ScenarioId } from './scenarios.ts';
 import { runBenchmark } from './measure.ts';
 import type { Report } from './report.ts';
 import { SCENARIOS, scenarioById } from './scenarios.ts';
@@ -153,16 +152,17 @@ async function main(): Promise<void> {
   await writeFile(join(dir, 'chart.svg'), chartSvg(report));
   if (roundTrips) await writeFile(join(dir, 'round-trips.json'), `${JSON.stringify(roundTrips, null, 2)}\n`);
   const chartTitle = `govuk-failover: an outage at 20 requests a second (${mode} run, ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC)`;
+  const timelineSvg = timeline ? timelineChartSvg(timeline, chartTitle) : undefined;
   if (timeline) {
     await writeFile(join(dir, 'timeline.json'), `${JSON.stringify(timeline, null, 2)}\n`);
-    await writeFile(join(dir, 'timeline.svg'), timelineChartSvg(timeline, chartTitle));
+    await writeFile(join(dir, 'timeline.svg'), timelineSvg!);
   }
   process.stdout.write(`results: ${dir}/report.json, table.txt, chart.svg${roundTrips ? ', round-trips.json' : ''}${timeline ? ', timeline.json, timeline.svg' : ''}\n`);
   // Only a full run of every scenario is "the latest table".
   if (mode === 'full' && !args.noMd && !args.scenarios) {
     await updateBenchmarksMd(join(REPO, 'BENCHMARKS.md'), report);
     if (roundTrips && timeline) {
-      await writeFile(join(REPO, TIMELINE_CHART), timelineChartSvg(timeline, chartTitle));
+      await writeFile(join(REPO, TIMELINE_CHART), timelineSvg!);
       const m = report.machine;
       const machine = `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}, load average ${m.loadAverage1m} at the start`;
       await replaceSection(join(REPO, 'BENCHMARKS.md'), ROUND_TRIP_BEGIN, ROUND_TRIP_END, roundTripSection(roundTrips, timeline, { startedAt: report.startedAt, command: report.command, machine, chart: TIMELINE_CHART }));

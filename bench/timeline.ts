@@ -24,6 +24,7 @@
  */
 import { Agent } from 'node:http';
 import type { Behaviour } from '../stubs/index.ts';
+import { suspectScopeIn } from '../src/core/diagnostics.ts';
 import { timedGet, type Timing } from './client.ts';
 import { objectKey } from './pages.ts';
 import { round, summarise, type Summary } from './stats.ts';
@@ -161,14 +162,15 @@ async function runOne(variant: Variant, kind: OutageKind, plan: TimelinePlan, se
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     inflight.push(
       timedGet(serviceUrl, r.path, SCALED_FIRST_BYTE_TIMEOUT_MS * 4, {}, { keepBody: true }).then((t) => {
+        const wrong = wrongness(t, r.path);
         points.push({
           segment: r.segment,
           startMs: r.at - plan.beforeMs,
           totalMs: round(Number.isFinite(t.totalMs) ? t.totalMs : SCALED_FIRST_BYTE_TIMEOUT_MS * 4, 2)!,
           backend: String(t.headers['fastly-backend-name'] ?? 'none'),
-          suspect: /(?:^|,)\s*suspect;/.test(String(t.headers['server-timing'] ?? '')),
+          suspect: suspectScopeIn(String(t.headers['server-timing'] ?? '')) !== null,
           hung: r.hung,
-          ...(wrongness(t, r.path) ? { wrong: wrongness(t, r.path) } : {}),
+          ...(wrong ? { wrong } : {}),
         });
       }),
     );
