@@ -3,11 +3,11 @@
  * govuk-failover: keeps www.gov.uk answering when its origin is down.
  * The entry point warms the core up at build time and hands each request to the adapter.
  */
-import { handleFetchEvent } from './adapter/handler.ts';
+import { answerFetchEvent } from './adapter/handler.ts';
 import { warmUp, warmUpServe } from './adapter/warm-up.ts';
 
 // At build time (Wizer), so that requests start from compiled code.
 warmUp();
 void warmUpServe();
 
-addEventListener('fetch', (event) => event.respondWith(handleFetchEvent(event)));
+addEventListener('fetch', answerFetchEvent);

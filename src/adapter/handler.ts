@@ -12,7 +12,23 @@ import { coreCacheMarks } from './outage-marks.ts';
 import { readSecret } from './secrets.ts';
 import { sendToBackend } from './send.ts';
 
-export async function handleFetchEvent(event: FetchEvent): Promise<Response> {
+/**
+ * Answers a fetch event. The log line is written once the answer is on its
+ * way, so serialising and writing it is not part of the user's wait: the
+ * tasks held back run from a reaction to the answer registered after
+ * respondWith's own, so in js-compute they follow the answer being sent.
+ */
+export function answerFetchEvent(event: FetchEvent): void {
+  const later: (() => void)[] = [];
+  const answer = handleFetchEvent(event, (task) => later.push(task));
+  event.respondWith(answer);
+  const runLater = () => {
+    for (const task of later) task();
+  };
+  event.waitUntil(answer.then(runLater, runLater));
+}
+
+async function handleFetchEvent(event: FetchEvent, afterAnswer: (task: () => void) => void): Promise<Response> {
   const { config, problems } = loadConfig();
   const serviceEnv: ServiceEnv = {
     config,
@@ -23,7 +39,7 @@ export async function handleFetchEvent(event: FetchEvent): Promise<Response> {
     health: backendHealth,
     send: (backend: BackendName, request: Request, cache: CacheRule) => sendToBackend(backend, request, cache, () => config.httpCacheApi),
     secret: readSecret,
-    log: (record) => writeLog(config.logEndpoint, record),
+    log: (record) => afterAnswer(() => writeLog(config.logEndpoint, record)),
     outageMarks: coreCacheMarks,
     background: (task) => event.waitUntil(task),
     headersAlwaysSent: true,
