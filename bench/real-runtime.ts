@@ -240,7 +240,7 @@ async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, v
     const sides = [...builds.map((build) => ({ ...build, servers: [] as ViceroyServer[] })), { label: 'floor', wasm: floorWasm, config: {}, servers: [] as ViceroyServer[] }];
     // One at a time (each compiles an 11 MB wasm on start-up), in a palindrome.
     for (const side of [...sides, ...[...sides].reverse()]) {
-      const server = await startViceroy({ viceroy, wasm: side.wasm, manifest: await manifestFor(side.label, side.config ?? {}) });
+      const server = await startViceroy({ viceroy, wasm: side.wasm, manifest: await manifestFor(side.label, side.config ?? {}), dropOutputOnceListening: true });
       servers.push(server);
       side.servers.push(server);
     }

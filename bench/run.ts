@@ -282,7 +282,7 @@ async function roundTripsOnViceroy(viceroy: string, settings: typeof FULL, say: 
     say('round trips in Viceroy: compiling the forward-only service');
     const floorWasm = await buildFloorWasm(dir);
     const runner: ServiceRunner = async (manifest, which) => {
-      const server = await startViceroy({ viceroy, wasm: which === 'service' ? join(REPO, 'bin/main.wasm') : floorWasm, manifest });
+      const server = await startViceroy({ viceroy, wasm: which === 'service' ? join(REPO, 'bin/main.wasm') : floorWasm, manifest, dropOutputOnceListening: true });
       return { url: server.url, stop: () => server.close() };
     };
     return await measureRoundTrips(settings.roundTrip, bucket.root, say, runner);
