@@ -9,7 +9,7 @@
  *   npx tsx bench/first-use.ts      (needs the pinned Viceroy)
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,22 +27,15 @@ const origin = await startStubBackend({ id: 'origin', behaviour: { kind: 'echo' 
 try {
   const wasm = join(dir, 'first-use.wasm');
   await promisify(execFile)('npx', ['js-compute-runtime', '--enable-http-cache', join(import.meta.dirname, 'first-use-service.js'), wasm], { cwd: join(import.meta.dirname, '..'), timeout: 300_000 });
-  const manifest = join(dir, 'fastly.toml');
-  await writeFile(
-    manifest,
-    [
-      'manifest_version = 3',
-      'name = "first-use-probe"',
-      'language = "javascript"',
-      '[local_server.backends.origin]',
-      `url = "http://127.0.0.1:${origin.port}"`,
-      '[local_server.config_stores.probe_config]',
-      'format = "inline-toml"',
-      '[local_server.config_stores.probe_config.contents]',
-      'key = "500"',
-      '',
-    ].join('\n'),
-  );
+  const manifest = {
+    manifest_version: 3,
+    name: 'first-use-probe',
+    language: 'javascript',
+    local_server: {
+      backends: { origin: { url: `http://127.0.0.1:${origin.port}` } },
+      config_stores: { probe_config: { format: 'inline-toml', contents: { key: '500' } } },
+    },
+  };
   const server = await startViceroy({ viceroy: viceroy.path, wasm, manifest });
   try {
     const list = await fetch(`${server.url}/`);

@@ -231,16 +231,18 @@ async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, v
       stubs.push(stub);
       backends[name] = { port: stub.port, health: name === 'origin' ? scenario.originHealth : undefined };
     }
-    const manifestFor = async (label: string, extra: Readonly<Record<string, string>>) => {
-      const manifest = join(dir, `${worldKey(scenario.id).replace(/[^a-z0-9]+/gi, '-')}-${label.replace(/[^a-z0-9]+/gi, '-')}.toml`);
-      const memory = FLOORS[scenario.id]?.outageMemory === 'on' ? {} : OUTAGE_MEMORY_OFF;
-      await writeFile(manifest, manifestToml({ backends, config: { ...BENCH_GCS.config, ...memory, ...BENCH_RUNTIME_CONFIG, ...extra }, secrets: BENCH_GCS.secrets }));
-      return manifest;
-    };
-    const sides = [...builds.map((build) => ({ ...build, servers: [] as ViceroyServer[] })), { label: 'floor', wasm: floorWasm, config: {}, servers: [] as ViceroyServer[] }];
+    const memory = FLOORS[scenario.id]?.outageMemory === 'on' ? {} : OUTAGE_MEMORY_OFF;
+    const sides = [...builds, { label: 'floor', wasm: floorWasm }].map((side) => ({
+      ...side,
+      manifest: join(dir, `${worldKey(scenario.id)}-${side.label}.toml`.replace(/[^a-z0-9.]+/gi, '-')),
+      servers: [] as ViceroyServer[],
+    }));
+    for (const side of sides) {
+      await writeFile(side.manifest, manifestToml({ backends, config: { ...BENCH_GCS.config, ...memory, ...BENCH_RUNTIME_CONFIG, ...side.config }, secrets: BENCH_GCS.secrets }));
+    }
     // One at a time (each compiles an 11 MB wasm on start-up), in a palindrome.
     for (const side of [...sides, ...[...sides].reverse()]) {
-      const server = await startViceroy({ viceroy, wasm: side.wasm, manifest: await manifestFor(side.label, side.config ?? {}), dropOutputOnceListening: true });
+      const server = await startViceroy({ viceroy, wasm: side.wasm, manifest: side.manifest, dropOutputOnceListening: true });
       servers.push(server);
       side.servers.push(server);
     }
