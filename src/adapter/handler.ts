@@ -10,7 +10,7 @@ import { loadConfig } from './config-store.ts';
 import { writeLog } from './log.ts';
 import { coreCacheMarks } from './outage-marks.ts';
 import { readSecret } from './secrets.ts';
-import { sendToBackend } from './send.ts';
+import { answerSource, sendToBackend } from './send.ts';
 
 /**
  * Answers a fetch event. The log line is written once the answer is on its
@@ -40,6 +40,7 @@ async function handleFetchEvent(event: FetchEvent, afterAnswer: (task: () => voi
     send: (backend: BackendName, request: Request, cache: CacheRule) => sendToBackend(backend, request, cache, () => config.httpCacheApi),
     secret: readSecret,
     log: (record) => afterAnswer(() => writeLog(config.logEndpoint, record)),
+    answerSource,
     outageMarks: coreCacheMarks,
     background: (task) => event.waitUntil(task),
     headersAlwaysSent: true,

@@ -11,6 +11,7 @@ import { BackendUnavailable } from '../core/attempt.ts';
 import { type BackendName, isMirror } from '../core/backends.ts';
 import { afterSendAction, type CacheDecision, type CacheRule, isHttpCacheUnavailable } from '../core/cache-policy.ts';
 import type { HttpCacheApi } from '../core/config.ts';
+import type { AnswerSource } from '../core/origin-verdict.ts';
 import { backendExists } from './backends.ts';
 
 /** Thrown from afterSend so that Fastly serves the stored stale copy rather than origin's 5xx. */
@@ -19,6 +20,20 @@ class StaleCopyPreferred extends Error {
   constructor(status: number) {
     super(`origin answered ${status}; a stale copy is available`);
   }
+}
+
+/** Answers that are a stale copy served because afterSend refused origin's 5xx for it. */
+const staleForError = new WeakSet<Response>();
+
+/**
+ * Where an answer came from, for the outage memory: a copy from the cache is
+ * no news of origin (js-compute's `cached` is true for a hit, and for a
+ * request collapsed onto another's fetch; false for the fetch that went to
+ * the backend; undefined without the HTTP cache API, as in Viceroy).
+ */
+export function answerSource(response: Response): AnswerSource {
+  if (staleForError.has(response)) return 'stale-for-error';
+  return response.cached === true ? 'cache' : 'backend';
 }
 
 /** Unknown until the first cached fetch tells. */
@@ -56,14 +71,17 @@ function sendThroughHttpCache(backend: BackendName, request: Request, rule: Extr
     httpCacheApi = false;
     return fetch(request, hostModeInit(backend, cacheKey, rule));
   };
+  // Set when afterSend refuses origin's 5xx for the stale copy: the answer that comes back is that copy.
+  const refusal = { forStale: false };
   let sent: Promise<Response>;
   try {
-    sent = fetch(request, { backend, cacheKey, cacheOverride: hookedOverride(rule) });
+    sent = fetch(request, { backend, cacheKey, cacheOverride: hookedOverride(rule, refusal) });
   } catch (error) {
     return refused(error);
   }
   return sent.then((response) => {
     httpCacheApi = true;
+    if (refusal.forStale) staleForError.add(response);
     return response;
   }, refused);
 }
@@ -80,21 +98,24 @@ function cacheKeyFor(backend: BackendName, request: Request): string | undefined
   return `${backend} ${request.headers.get('Host') ?? url.host}${url.pathname}`;
 }
 
-function hookedOverride(rule: Extract<CacheRule, { kind: 'cache' }>): CacheOverride {
+function hookedOverride(rule: Extract<CacheRule, { kind: 'cache' }>, refusal: { forStale: boolean }): CacheOverride {
   const init = {
     staleIfError: rule.staleIfError,
     afterSend(candidate: Response) {
       const response = candidate as CandidateResponse;
       const staleAvailable = typeof response.staleIfErrorAvailable === 'function' && response.staleIfErrorAvailable();
-      return applyDecision(response, rule.decide(response.status, response.headers, staleAvailable));
+      return applyDecision(response, rule.decide(response.status, response.headers, staleAvailable), refusal);
     },
   };
   return new CacheOverride('override', init);
 }
 
-function applyDecision(response: CandidateResponse, decision: CacheDecision) {
+function applyDecision(response: CandidateResponse, decision: CacheDecision, refusal: { forStale: boolean }) {
   const action = afterSendAction(decision);
-  if ('throwForStale' in action) throw new StaleCopyPreferred(response.status);
+  if ('throwForStale' in action) {
+    refusal.forStale = true;
+    throw new StaleCopyPreferred(response.status);
+  }
   if (action.ttl !== undefined) response.ttl = action.ttl;
   return action.result;
 }

@@ -4,35 +4,38 @@
  * the hedge delay again.
  *
  * Each Compute request runs in its own sandbox, so the memory lives in a
- * store shared by the POP's requests, as marks that expire by themselves
- * (the adapter uses Fastly's Core cache: an entry with a max age). The rules,
- * per scope (a first path segment, see outage-scope.ts):
+ * store shared by the POP's requests, as entries that expire by themselves
+ * (the adapter uses Fastly's Core cache: an entry with a max age). What one
+ * client sends must not decide what others get, so the evidence is counted
+ * as Envoy's outlier detection counts consecutive failures, per scope (a
+ * first path segment, in its canonical spelling: see outage-scope.ts):
  *
- * - a failure takes one of `threshold` failure slots, each kept for the
- *   window: a free one, else the oldest, so the slots hold the most recent
- *   failures; when every slot is taken, `threshold` failures happened within
- *   the window, and the scope is marked suspect for the memory time (again
- *   at each failure while that holds);
- * - a segment marked suspect also takes a slot in the whole-origin list (its
- *   own, else a free one, else the oldest: the list holds the
- *   `WHOLE_ORIGIN_SEGMENTS` segments most recently marked, each for the
- *   memory time); when it holds that many, the whole origin is marked
- *   suspect too;
- * - a success in a scope seen suspect clears that scope: its mark and its
- *   slots (a success under a suspect whole origin clears the whole origin),
- *   and leaves a `cleared` mark for the window, so that the failure of a
- *   request that started before that success (a hung origin's, decided only
- *   after the hedge delay) is old news and not counted. Durations only: the
- *   mark's age against the failing request's own age, no shared clock. A
- *   success where nothing was suspect writes nothing, so healthy traffic only
- *   reads.
+ * - a failure counts for its page (the canonical path): the scope holds the
+ *   distinct pages that failed within the window since its last success;
+ *   the same page failing again only refreshes its own entry, so one broken
+ *   page, asked however often and spelt however oddly, is one page;
+ * - `threshold` distinct failing pages make the scope suspect for the memory
+ *   time (again at each failure while that holds);
+ * - any success in the scope (an answer origin sent itself, not a copy from
+ *   the cache) resets it: its pages, its suspicion, and a `cleared` age kept
+ *   for the window, so that the failure of a request that started before
+ *   that success (a hung origin's, decided only after the hedge delay) is old
+ *   news and not counted; a success where the scope holds nothing writes
+ *   nothing, so healthy traffic only reads;
+ * - a segment marked suspect also takes a place in the whole-origin entry,
+ *   which lists the `WHOLE_ORIGIN_SEGMENTS` segments most recently marked,
+ *   each for the memory time; when it holds that many, the whole origin is
+ *   suspect too, on evidence from that many segments; a success seen under a
+ *   suspect whole origin clears it.
  *
- * Nothing here is read-modify-write on one value: each mark is written whole,
- * and expires on its own. Requests racing at the same moment can only lose a
- * count (two failures choosing the same free slot), which delays suspicion by
- * a failure; a slot is chosen at random among the free ones to make that rare.
- * A store that throws is the caller's to catch (outage-watch.ts turns it into
- * today's behaviour).
+ * Each scope is one entry, its value a small JSON object whose ages are
+ * relative to the moment it was written, so the entry's own age (from the
+ * store) brings them up to date: durations only, no shared clock. Updates
+ * read an entry and write it whole; two requests updating one scope at the
+ * same moment can lose one of the two updates, which at worst delays
+ * suspicion by a failure, or a reset by a success (the next one resets).
+ * A store that throws is the caller's to catch (outage-watch.ts turns it
+ * into the service without the memory).
  */
 import { WHOLE_ORIGIN_SCOPE } from './outage-scope.ts';
 
@@ -53,7 +56,7 @@ export interface MarkStore {
 }
 
 export interface OutageSettings {
-  /** Failures within the window that make a scope suspect. */
+  /** Distinct failing pages, within the window and with no success between, that make a scope suspect. */
   readonly threshold: number;
   readonly windowMs: number;
   /** How long a scope stays suspect once marked. */
@@ -71,83 +74,130 @@ export interface Suspicion {
   readonly wholeOrigin: boolean;
 }
 
-const PREFIX = 'govuk-failover/outage-memory/v1';
-const MARK = '1';
+/** What a request found when it read the memory. */
+export interface Seen {
+  readonly suspicion: Suspicion | null;
+  /** Distinct pages that failed in the segment since its last success, within the window. */
+  readonly failingPages: number;
+}
+
+const PREFIX = 'govuk-failover/outage-memory/v2';
 
 export const outageKeys = {
-  failure: (segment: string, slot: number) => `${PREFIX}/segment${segment}/failure/${slot}`,
-  suspect: (segment: string) => `${PREFIX}/segment${segment}/suspect`,
-  cleared: (segment: string) => `${PREFIX}/segment${segment}/cleared`,
-  originSegment: (slot: number) => `${PREFIX}/origin/segment/${slot}`,
-  originSuspect: `${PREFIX}/origin/suspect`,
+  segment: (segment: string) => `${PREFIX}/segment${segment}`,
+  origin: `${PREFIX}/origin`,
 } as const;
+
+/** A segment's entry: failing pages `[page id, age ms]`, newest first; suspect for `s` ms more; reset `c` ms ago. */
+interface SegmentState {
+  f: [string, number][];
+  s: number;
+  c: number | null;
+}
+
+/** The whole origin's entry: segments marked suspect `[segment, ms left]`; suspect for `s` ms more. */
+interface OriginState {
+  g: [string, number][];
+  s: number;
+}
 
 export class OutageMemory {
   constructor(
     private readonly store: MarkStore,
     private readonly settings: OutageSettings,
-    /** In [0, 1): picks among free slots. */
-    private readonly random: () => number = Math.random,
   ) {}
 
-  /** Reads two marks: the segment's and the whole origin's. Null when neither is suspect. */
-  suspicion(segment: string): Suspicion | null {
-    const segmentSuspect = this.store.read(outageKeys.suspect(segment)) !== null;
-    const wholeOrigin = this.store.read(outageKeys.originSuspect) !== null;
-    if (!segmentSuspect && !wholeOrigin) return null;
-    return { scope: segmentSuspect ? segment : WHOLE_ORIGIN_SCOPE, segment: segmentSuspect, wholeOrigin };
+  /** Reads two entries: the segment's and the whole origin's. */
+  read(segment: string): Seen {
+    const state = this.segmentState(segment);
+    const wholeOrigin = this.originState().s > 0;
+    const segmentSuspect = state.s > 0;
+    const suspicion = segmentSuspect || wholeOrigin ? { scope: segmentSuspect ? segment : WHOLE_ORIGIN_SCOPE, segment: segmentSuspect, wholeOrigin } : null;
+    return { suspicion, failingPages: state.f.length };
   }
 
   /**
-   * Origin failed a request in `segment` that started `startedAgoMs` ago. Returns the failures now counted in the
-   * window (at most the threshold), or 0 when the failure is older than the last success that cleared the scope.
+   * Origin failed a request for `page` (its id) in `segment` that started `startedAgoMs` ago. Returns the distinct
+   * failing pages now counted (at most the threshold), or 0 when the request is older than the scope's last reset.
    */
-  recordFailure(segment: string, startedAgoMs = 0): number {
-    const { threshold, windowMs } = this.settings;
-    const cleared = this.store.read(outageKeys.cleared(segment));
-    if (cleared !== null && cleared.ageMs < startedAgoMs) return 0;
-    const held = slots(threshold).map((slot) => ({ slot, mark: this.store.read(outageKeys.failure(segment, slot)) }));
-    this.store.write(outageKeys.failure(segment, this.freeOrOldest(held)), MARK, windowMs);
-    const counted = Math.min(threshold, held.filter((h) => h.mark !== null).length + 1);
-    if (counted >= threshold) this.markSuspect(segment);
+  recordFailure(segment: string, page: string, startedAgoMs = 0): number {
+    const { threshold, memoryMs } = this.settings;
+    const state = this.segmentState(segment);
+    if (state.c !== null && state.c < startedAgoMs) return 0;
+    state.f = [[page, 0] as [string, number], ...state.f.filter(([id]) => id !== page)].slice(0, threshold);
+    const counted = state.f.length;
+    if (counted >= threshold) state.s = memoryMs;
+    this.writeSegment(segment, state);
+    if (counted >= threshold) this.listSuspect(segment);
     return counted;
   }
 
-  /** Origin answered a request in `segment`; `seen` is what was suspect when that request started. */
-  recordSuccess(segment: string, seen: Suspicion | null): void {
-    if (seen === null) return;
-    if (seen.segment) {
-      this.store.write(outageKeys.cleared(segment), MARK, this.settings.windowMs);
-      this.store.clear(outageKeys.suspect(segment));
-      for (const slot of slots(this.settings.threshold)) this.store.clear(outageKeys.failure(segment, slot));
-      for (const slot of slots(WHOLE_ORIGIN_SEGMENTS)) {
-        if (this.store.read(outageKeys.originSegment(slot))?.value === segment) this.store.clear(outageKeys.originSegment(slot));
-      }
+  /**
+   * Origin itself answered a request in `segment` with an answer the service serves. `seen` is what that request
+   * read; `failedHere` says it recorded a failure itself (a hedge-time failure, now withdrawn).
+   */
+  recordSuccess(segment: string, seen: Seen, failedHere = false): void {
+    if (seen.failingPages > 0 || seen.suspicion?.segment || failedHere) {
+      this.writeSegment(segment, { f: [], s: 0, c: 0 });
+      const origin = this.originState();
+      if (origin.g.some(([s]) => s === segment)) this.writeOrigin({ g: origin.g.filter(([s]) => s !== segment), s: origin.s });
     }
-    if (seen.wholeOrigin) {
-      this.store.clear(outageKeys.originSuspect);
-      for (const slot of slots(WHOLE_ORIGIN_SEGMENTS)) this.store.clear(outageKeys.originSegment(slot));
-    }
+    if (seen.suspicion?.wholeOrigin) this.store.clear(outageKeys.origin);
   }
 
-  private markSuspect(segment: string): void {
+  private listSuspect(segment: string): void {
     const { memoryMs } = this.settings;
-    this.store.write(outageKeys.suspect(segment), MARK, memoryMs);
-    const held = slots(WHOLE_ORIGIN_SEGMENTS).map((slot) => ({ slot, mark: this.store.read(outageKeys.originSegment(slot)) }));
-    const slot = held.find((h) => h.mark?.value === segment)?.slot ?? this.freeOrOldest(held);
-    this.store.write(outageKeys.originSegment(slot), segment, memoryMs);
-    const listed = new Set(held.map((h) => (h.slot === slot ? segment : h.mark?.value)).filter((s) => s !== undefined));
-    if (listed.size >= WHOLE_ORIGIN_SEGMENTS) this.store.write(outageKeys.originSuspect, MARK, memoryMs);
+    const origin = this.originState();
+    const others = origin.g.filter(([s]) => s !== segment).sort((a, b) => b[1] - a[1]);
+    const g = [[segment, memoryMs] as [string, number], ...others].slice(0, WHOLE_ORIGIN_SEGMENTS);
+    this.writeOrigin({ g, s: g.length >= WHOLE_ORIGIN_SEGMENTS ? memoryMs : origin.s });
   }
 
-  /** A free slot, chosen at random (two racing requests then rarely pick the same); else the oldest. */
-  private freeOrOldest(held: readonly { slot: number; mark: Mark | null }[]): number {
-    const free = held.filter((h) => h.mark === null).map((h) => h.slot);
-    if (free.length > 0) return free[Math.min(free.length - 1, Math.floor(this.random() * free.length))]!;
-    return held.reduce((oldest, h) => (h.mark!.ageMs > oldest.mark!.ageMs ? h : oldest)).slot;
+  /** The segment's entry as of now: ages brought up to date, what has expired dropped. */
+  private segmentState(segment: string): SegmentState {
+    const mark = this.store.read(outageKeys.segment(segment));
+    const parsed = mark ? (parse(mark.value) as Partial<SegmentState> | null) : null;
+    if (!mark || !parsed) return { f: [], s: 0, c: null };
+    const age = mark.ageMs;
+    const { windowMs } = this.settings;
+    const f = Array.isArray(parsed.f) ? parsed.f.filter(isEntry).map(([id, a]) => [id, a + age] as [string, number]).filter(([, a]) => a < windowMs) : [];
+    const c = typeof parsed.c === 'number' && parsed.c + age < windowMs ? parsed.c + age : null;
+    return { f, s: Math.max(0, (typeof parsed.s === 'number' ? parsed.s : 0) - age), c };
+  }
+
+  private originState(): OriginState {
+    const mark = this.store.read(outageKeys.origin);
+    const parsed = mark ? (parse(mark.value) as Partial<OriginState> | null) : null;
+    if (!mark || !parsed) return { g: [], s: 0 };
+    const age = mark.ageMs;
+    const g = Array.isArray(parsed.g) ? parsed.g.filter(isEntry).map(([s, left]) => [s, left - age] as [string, number]).filter(([, left]) => left > 0) : [];
+    return { g, s: Math.max(0, (typeof parsed.s === 'number' ? parsed.s : 0) - age) };
+  }
+
+  /** Written for as long as any part of it still matters. */
+  private writeSegment(segment: string, state: SegmentState): void {
+    const { windowMs } = this.settings;
+    const ttl = Math.max(state.s, ...state.f.map(([, age]) => windowMs - age), state.c === null ? 0 : windowMs - state.c);
+    if (ttl > 0) this.store.write(outageKeys.segment(segment), JSON.stringify(state), Math.ceil(ttl));
+    else this.store.clear(outageKeys.segment(segment));
+  }
+
+  private writeOrigin(state: OriginState): void {
+    const ttl = Math.max(state.s, ...state.g.map(([, left]) => left));
+    if (ttl > 0) this.store.write(outageKeys.origin, JSON.stringify(state), Math.ceil(ttl));
+    else this.store.clear(outageKeys.origin);
   }
 }
 
-function slots(count: number): number[] {
-  return Array.from({ length: count }, (_, i) => i);
+function parse(value: string): unknown {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'object' && parsed !== null ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+function isEntry(entry: unknown): entry is [string, number] {
+  return Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && typeof entry[1] === 'number';
 }

@@ -15,9 +15,9 @@ import type { BackendName } from './backends.ts';
 import type { Clock } from './clock.ts';
 import { type Config, describe } from './config.ts';
 import type { Candidate } from './failover.ts';
-import { type MarkStore, OutageMemory, type OutageSettings, type Suspicion } from './outage-memory.ts';
-import { segmentScope } from './outage-scope.ts';
-import { type OriginVerdict, watchOriginFetch } from './origin-verdict.ts';
+import { type MarkStore, OutageMemory, type OutageSettings, type Seen } from './outage-memory.ts';
+import { canonicalPath, pageId, scopeOf } from './outage-scope.ts';
+import { type AnswerSource, type OriginVerdict, watchOriginFetch } from './origin-verdict.ts';
 import type { Mode } from './policy.ts';
 import { FAILOVER_METHODS } from './request-checks.ts';
 
@@ -44,9 +44,10 @@ export interface OutageWatchInput {
   readonly candidates: readonly Candidate[];
   /** Whether origin's answer would be served. */
   readonly acceptFromOrigin: (response: Response) => boolean;
+  /** Where an answer came from (origin itself, or the cache); absent: always origin itself. */
+  readonly answerSource?: (response: Response) => AnswerSource;
   /** Keeps the request's sandbox alive until a task ends (Fastly's `event.waitUntil`). */
   readonly background?: (task: Promise<unknown>) => void;
-  readonly random?: () => number;
 }
 
 const INERT: OutageWatch = { firstHedgeAfterMs: undefined, suspectScope: null, problem: null, observe: (_backend, sent) => sent };
@@ -71,48 +72,49 @@ export function watchOutage(input: OutageWatchInput): OutageWatch {
   const first = input.candidates.find((c) => !c.skip)?.backend;
   if (!input.store || !settings || input.mode !== 'failover' || !FAILOVER_METHODS.includes(input.method) || first !== 'origin') return INERT;
 
-  const memory = new OutageMemory(input.store, settings, input.random);
-  const segment = segmentScope(input.path);
+  const memory = new OutageMemory(input.store, settings);
+  const canonical = canonicalPath(input.path);
+  const segment = scopeOf(canonical);
   const startedAt = input.clock.now();
   let problem: string | null = null;
-  // The marks are read on first use (undefined until then), which the failover engine makes once origin's request is on its way.
-  let seen: Suspicion | null | undefined;
-  let readable = true;
-  const suspicion = (): Suspicion | null => {
+  // The memory is read on first use (undefined until then), which the failover engine makes once origin's request is on its way.
+  let seen: Seen | null | undefined;
+  let failedHere = false;
+  const read = (): Seen | null => {
     if (seen === undefined) {
       try {
-        seen = memory.suspicion(segment);
+        seen = memory.read(segment);
       } catch (error) {
         seen = null;
-        readable = false;
         problem = storeProblem(error);
       }
     }
     return seen;
   };
   const record = (verdict: OriginVerdict) => {
+    const before = read();
     // A store that could not be read is left alone for the rest of the request, as if there were no memory.
-    if (!readable) return;
+    if (before === null) return;
     try {
-      if (verdict === 'failure') memory.recordFailure(segment, input.clock.now() - startedAt);
-      else if (verdict === 'success') memory.recordSuccess(segment, suspicion());
+      if (verdict === 'failure') failedHere = memory.recordFailure(segment, pageId(canonical), input.clock.now() - startedAt) > 0 || failedHere;
+      else if (verdict === 'success') memory.recordSuccess(segment, before, failedHere);
     } catch (error) {
       problem ??= storeProblem(error);
     }
   };
   return {
     get firstHedgeAfterMs() {
-      return suspicion() ? 0 : undefined;
+      return read()?.suspicion ? 0 : undefined;
     },
     get suspectScope() {
-      return suspicion()?.scope ?? null;
+      return read()?.suspicion?.scope ?? null;
     },
     get problem() {
       return problem;
     },
     observe(backend, sent) {
       if (backend !== 'origin') return sent;
-      const decided = watchOriginFetch(sent, { accept: input.acceptFromOrigin, clock: input.clock, patienceMs: input.config.hedgeAfterMs, onVerdict: record });
+      const decided = watchOriginFetch(sent, { accept: input.acceptFromOrigin, source: input.answerSource, clock: input.clock, patienceMs: input.config.hedgeAfterMs, onVerdict: record });
       input.background?.(decided);
       return sent;
     },

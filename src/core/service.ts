@@ -23,6 +23,7 @@ import { runFailover } from './failover.ts';
 import type { MirrorObjectName } from './mirror-path.ts';
 import { mirrorWalks } from './mirror-walk.ts';
 import type { MarkStore } from './outage-memory.ts';
+import type { AnswerSource } from './origin-verdict.ts';
 import { watchOutage } from './outage-watch.ts';
 import { decideOverride, OVERRIDE_HEADER, OVERRIDE_IGNORED_HEADER, OVERRIDE_TOKEN_HEADER, type OverrideDecision } from './override.ts';
 import { type Health, isAcceptable, type Mode, planCandidates } from './policy.ts';
@@ -43,6 +44,8 @@ export interface ServiceEnv {
   log(record: LogRecord): void;
   /** Wall-clock time, for the GCS `Date` header and the log. */
   readonly date: () => Date;
+  /** Where a backend's answer came from (the backend itself, or the cache); absent: always the backend. */
+  readonly answerSource?: (response: Response) => AnswerSource;
   /** The POP's shared marks for the outage memory; absent: no memory. */
   readonly outageMarks?: MarkStore;
   /** Keeps the request alive until a task ends, after the answer is sent (`event.waitUntil`). */
@@ -133,6 +136,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     mode,
     candidates,
     acceptFromOrigin: (response) => isAcceptable(mode, method, 'origin', response),
+    answerSource: env.answerSource,
     background: env.background,
   });
   const result = await runFailover(

@@ -9,12 +9,13 @@ import type { BackendName } from '../../src/core/backends.ts';
 import { type Config, DEFAULT_CONFIG } from '../../src/core/config.ts';
 import type { LogRecord } from '../../src/core/diagnostics.ts';
 import { outageKeys } from '../../src/core/outage-memory.ts';
+import type { AnswerSource } from '../../src/core/origin-verdict.ts';
 import type { Health } from '../../src/core/policy.ts';
 import { serve } from '../../src/core/service.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { MemoryMarks } from '../support/memory-marks.ts';
 
-type Fake = { status: number; after?: number } | { hang: true };
+type Fake = { status: number; after?: number; source?: AnswerSource } | { hang: true };
 
 function pop(config: Partial<Config> = {}) {
   const clock = new ManualClock();
@@ -24,6 +25,7 @@ function pop(config: Partial<Config> = {}) {
   const contacted: BackendName[] = [];
   let backends: Partial<Record<BackendName, Fake>> = {};
   let health: Partial<Record<BackendName, Health>> = {};
+  const sources = new WeakMap<Response, AnswerSource>();
 
   const request = async (path: string, init: RequestInit = {}) => {
     let response: Response | undefined;
@@ -39,12 +41,15 @@ function pop(config: Partial<Config> = {}) {
         const fake = backends[backend] ?? { status: 403 };
         return new Promise<Response>((resolve) => {
           if ('hang' in fake) return;
-          clock.schedule(fake.after ?? 10, () => resolve(new Response(`${backend} says ${fake.status}`, { status: fake.status })));
+          const response = new Response(`${backend} says ${fake.status}`, { status: fake.status });
+          if (fake.source) sources.set(response, fake.source);
+          clock.schedule(fake.after ?? 10, () => resolve(response));
         });
       },
       secret: async () => null,
       log: (record) => logs.push(record),
       outageMarks: marks,
+      answerSource: (r) => sources.get(r) ?? 'backend',
       background: (task) => background.push(task),
     }).then((r) => (response = r));
     const startedAt = clock.now();
@@ -85,12 +90,13 @@ describe('serve with the outage memory', () => {
     expect(log.suspect_scope).toBe('/government');
     expect(p.contacted).toEqual(['origin', 'mirrorS3']);
 
-    // The hung origin is still watched after the answer: a failure once the hedge delay has passed.
+    // The hung origin is still watched after the answer: a failure once the hedge delay has passed, which keeps the scope suspect.
     expect(p.background).toHaveLength(4);
     p.marks.calls.length = 0;
     await p.clock.advance(DEFAULT_CONFIG.hedgeAfterMs);
-    await Promise.all(p.background);
-    expect(p.marks.calls.filter((c) => c.startsWith('write'))).toContain(`write ${outageKeys.suspect('/government')} 1 10000`);
+    const written = p.marks.calls.filter((c) => c.startsWith(`write ${outageKeys.segment('/government')} `));
+    expect(written).toHaveLength(1);
+    expect(JSON.parse(written[0]!.split(' ')[2]!).s, 'marked again for the memory time').toBe(10_000);
   });
 
   it('leaves other segments alone', async () => {
@@ -104,12 +110,77 @@ describe('serve with the outage memory', () => {
     expect(p.contacted).toEqual(['origin']);
   });
 
-  it('on a healthy origin only reads two marks per request, and writes none', async () => {
+  it('on a healthy origin only reads two entries per request, and writes none', async () => {
     const p = pop();
     p.set({ origin: { status: 200 } });
     await p.request('/browse/benefits');
     await Promise.all(p.background);
-    expect(p.marks.calls).toEqual([`read ${outageKeys.suspect('/browse')}`, `read ${outageKeys.originSuspect}`]);
+    expect(p.marks.calls).toEqual([`read ${outageKeys.segment('/browse')}`, `read ${outageKeys.origin}`]);
+  });
+
+  it('one broken page, asked however often and however spelt, never makes its segment suspect', async () => {
+    const p = pop();
+    p.set({ origin: { status: 500 }, mirrorS3: { status: 200 } });
+    for (const path of ['/help/boom', '/help/boom', '/help/bo%6Fm', '/help//boom/', '/HELP/Boom', '/help/./boom', '/%68elp/boom', '/help/boom?x=1', '/help/boom', '/help/boom']) {
+      const { log } = await p.request(path);
+      expect(log.suspect_scope, path).toBeUndefined();
+    }
+    p.set({ origin: { status: 200, after: 30 }, mirrorS3: { status: 200, after: 5 } });
+    const { response, log } = await p.request('/help/cookies');
+    expect(response.headers.get('Fastly-Backend-Name')).toBe('origin');
+    expect(response.headers.get('Server-Timing')).toBe('origin;desc="ok 200";dur=30');
+    expect(log.suspect_scope).toBeUndefined();
+  });
+
+  it('spellings of one segment are one scope: they never add up to the whole origin', async () => {
+    const p = pop({ outageThreshold: 1 });
+    p.set({ origin: { status: 500 }, mirrorS3: { status: 200 } });
+    for (const path of ['/government/boom', '/%67overnment/boom', '/g%6Fvernment/boom', '/gov%65rnment/boom']) await p.request(path);
+    p.set({ origin: { status: 200, after: 30 }, mirrorS3: { status: 200, after: 5 } });
+    const { response, log } = await p.request('/browse/benefits');
+    expect(log.suspect_scope).toBeUndefined();
+    expect(response.headers.get('Fastly-Backend-Name')).toBe('origin');
+  });
+
+  it('a copy from the cache is never evidence: a cached 5xx served again counts nothing', async () => {
+    const p = pop({ outageThreshold: 2 });
+    p.set({ origin: { status: 500 }, mirrorS3: { status: 200 } });
+    await p.request('/help/a');
+    p.set({ origin: { status: 500, source: 'cache' }, mirrorS3: { status: 200 } });
+    for (const path of ['/help/a', '/help/b', '/help/c']) await p.request(path);
+    p.set({ origin: { hang: true }, mirrorS3: { status: 200 } });
+    const { log } = await p.request('/help/d');
+    expect(log.suspect_scope, 'only one answer came from origin itself').toBeUndefined();
+  });
+
+  it('a copy from the cache does not reset the count either; a stale copy standing in for a 5xx is a failure', async () => {
+    const p = pop({ outageThreshold: 2 });
+    p.set({ origin: { status: 500 }, mirrorS3: { status: 200 } });
+    await p.request('/help/a');
+    p.set({ origin: { status: 200, source: 'cache' } });
+    await p.request('/help/cached');
+    p.set({ origin: { status: 200, source: 'stale-for-error' } });
+    const { response } = await p.request('/help/stale');
+    expect(response.headers.get('Fastly-Backend-Name'), 'the stale copy is served').toBe('origin');
+    p.set({ origin: { hang: true }, mirrorS3: { status: 200 } });
+    const { log } = await p.request('/help/d');
+    expect(log.suspect_scope).toBe('/help');
+  });
+
+  it('a page slower than the hedge counts as failing only until origin answers it', async () => {
+    const p = pop({ outageThreshold: 2 });
+    // Origin answers the slow page after 6 s; the mirror's copy is served at the 5 s hedge.
+    p.set({ origin: { status: 200, after: 6_000 }, mirrorS3: { status: 200 } });
+    const slow = await p.request('/search/all');
+    expect(slow.response.headers.get('Fastly-Backend-Name')).toBe('mirrorS3');
+    p.set({ origin: { status: 500 }, mirrorS3: { status: 200 } });
+    await p.clock.advance(2_000);
+    // The slow page's failure was withdrawn when its answer came: after another page fails, one failing page, not two.
+    await p.request('/search/other');
+    const { log } = await p.request('/search/third');
+    expect(log.suspect_scope, 'not suspect: the slow page no longer counts').toBeUndefined();
+    const { log: next } = await p.request('/search/fourth');
+    expect(next.suspect_scope, 'two pages failed in a row: suspect').toBe('/search');
   });
 
   it.each<[string, RequestInit, Partial<Record<BackendName, Health>>]>([
