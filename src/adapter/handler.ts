@@ -35,6 +35,7 @@ async function handleFetchEvent(event: FetchEvent, afterAnswer: (task: () => voi
     configProblems: problems,
     clock: systemClock,
     requestId: env('FASTLY_TRACE_ID') ?? crypto.randomUUID(),
+    connection: { clientAddress: event.client.address, serverHostname: env('FASTLY_HOSTNAME') ?? '' },
     date: () => new Date(),
     health: backendHealth,
     send: (backend: BackendName, request: Request, cache: CacheRule) => sendToBackend(backend, request, cache, () => config.httpCacheApi),

@@ -103,6 +103,9 @@ function hookedOverride(rule: Extract<CacheRule, { kind: 'cache' }>, refusal: { 
     staleIfError: rule.staleIfError,
     afterSend(candidate: Response) {
       const response = candidate as CandidateResponse;
+      // What users may not receive is not stored either.
+      const filter = rule.headerFilter;
+      if (filter !== null) for (const name of [...response.headers.keys()]) if (!filter(name)) response.headers.delete(name);
       const staleAvailable = typeof response.staleIfErrorAvailable === 'function' && response.staleIfErrorAvailable();
       return applyDecision(response, rule.decide(response.status, response.headers, staleAvailable), refusal);
     },

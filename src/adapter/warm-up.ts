@@ -85,6 +85,7 @@ export function warmUpServe(): Promise<unknown> {
       configProblems: [],
       clock: { now: () => 0, schedule: () => () => undefined },
       requestId: 'build',
+      connection: { clientAddress: '192.0.2.1', serverHostname: 'build' },
       date: () => new Date(0),
       health: () => 'healthy',
       send: async (backend) => answer(backend === 'origin' ? originStatus : 200),

@@ -1,11 +1,14 @@
 /**
- * The request each backend receives. Origin gets the client's request as it
- * came (less the override token); a mirror gets a fresh GET for one of the
- * names of the crawler's copy of the page, with only harmless headers.
+ * The request each backend receives. Origin gets the client's request under
+ * GOV.UK's edge contract (edge-contract.ts: the boundary headers, no cookie
+ * where none is kept) and less the override token; a mirror gets a fresh GET
+ * for one of the names of the crawler's copy of the page, with only harmless
+ * headers, addressed to its bucket.
  */
 import { type BackendName, type MirrorName, isMirror } from './backends.ts';
 import { BackendUnavailable } from './attempt.ts';
 import type { Config } from './config.ts';
+import { applyEdgeContract, type Connection } from './edge-contract.ts';
 import { signGcsRequest } from './gcs-signature.ts';
 import { type MirrorObjectName, resolveMirrorPath } from './mirror-path.ts';
 import { OVERRIDE_TOKEN_HEADER } from './override.ts';
@@ -30,6 +33,10 @@ export interface BackendRequestContext {
   gcsCredentials(): Promise<GcsCredentials | null>;
   /** Wall-clock time for the GCS `Date` header. */
   readonly date: () => Date;
+  /** The client's connection, for origin's boundary headers. */
+  readonly connection: Connection;
+  /** Whether the request's cookies go to origin (edge-contract.ts). */
+  readonly cookiesKept: boolean;
 }
 
 /** The names a mirror is asked for, in turn, for this request (one to three; see mirror-path.ts). */
@@ -43,12 +50,13 @@ export function mirrorNames(mirror: MirrorName, original: Request, config: Confi
  * path every request takes); a mirror's may need the GCS key first.
  */
 export function buildBackendRequest(backend: BackendName, original: Request, context: BackendRequestContext, name?: MirrorObjectName): Request | Promise<Request> {
-  if (!isMirror(backend)) return originRequest(original);
+  if (!isMirror(backend)) return originRequest(original, context);
   return mirrorRequest(backend, original, context, name ?? mirrorNames(backend, original, context.config)[0]!);
 }
 
-function originRequest(original: Request): Request {
+function originRequest(original: Request, context: BackendRequestContext): Request {
   if (original.headers.has(OVERRIDE_TOKEN_HEADER)) original.headers.delete(OVERRIDE_TOKEN_HEADER);
+  applyEdgeContract(original.headers, context.connection, context.cookiesKept);
   return original;
 }
 

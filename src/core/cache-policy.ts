@@ -4,6 +4,7 @@
  * the HTTP cache API (`afterSend`) where it exists, and through a plain
  * host-mode override where it does not (Viceroy).
  */
+import { answerHeaderFilter, type HeaderFilter } from './answer-headers.ts';
 import { type BackendName, isMirror } from './backends.ts';
 import type { Config } from './config.ts';
 import type { Mode } from './policy.ts';
@@ -27,6 +28,8 @@ export type CacheRule =
       readonly staleIfError: number;
       /** The TTL for runtimes without the HTTP cache API (host-mode override); undefined keeps Fastly's default. */
       readonly hostModeTtl: number | undefined;
+      /** The answer's headers that may be stored (answer-headers.ts); applied before `decide`. */
+      readonly headerFilter: HeaderFilter;
       decide(status: number, headers: Headers, staleAvailable: boolean): CacheDecision;
     };
 
@@ -43,13 +46,20 @@ export function hasFreshness(headers: Headers): boolean {
   return FRESHNESS_DIRECTIVES.test(headers.get('Cache-Control') ?? '') || FRESHNESS_DIRECTIVES.test(headers.get('Surrogate-Control') ?? '') || headers.has('Expires');
 }
 
-export function cacheRuleFor(mode: Mode, method: string, backend: BackendName, config: Config): CacheRule {
+/**
+ * `shareable`: whether origin's answer to this request may be shared at all
+ * (edge-contract.ts: not when it carries Authorization or keeps its cookies);
+ * a mirror's answer always may. A 5xx is stored 1 s so that an outage does
+ * not stampede origin, unless it is private or a stale copy can stand in.
+ */
+export function cacheRuleFor(mode: Mode, method: string, backend: BackendName, config: Config, shareable = true): CacheRule {
   if (mode === 'override' || !FAILOVER_METHODS.includes(method)) return { kind: 'pass' };
   if (isMirror(backend)) {
     return {
       kind: 'cache',
       staleIfError: 0,
       hostModeTtl: config.mirrorTtl,
+      headerFilter: answerHeaderFilter(backend, false),
       decide(status) {
         if (status === 200) return { store: 'force', ttl: config.mirrorTtl };
         if (status >= 500) return { store: 'force', ttl: config.errorTtl };
@@ -57,6 +67,7 @@ export function cacheRuleFor(mode: Mode, method: string, backend: BackendName, c
       },
     };
   }
+  if (!shareable) return { kind: 'pass' };
   return {
     kind: 'cache',
     // Read only where it is used: in the HTTP cache API's hook, which a runtime without one never calls.
@@ -64,10 +75,11 @@ export function cacheRuleFor(mode: Mode, method: string, backend: BackendName, c
       return config.staleIfError;
     },
     hostModeTtl: undefined,
+    headerFilter: answerHeaderFilter(backend, false),
     decide(status, headers, staleAvailable) {
-      if (headers.has('Set-Cookie')) return { store: 'never' };
-      if (status >= 500) return staleAvailable ? { store: 'keep-stale' } : { store: 'force', ttl: config.errorTtl };
-      if (forbidsCaching(headers)) return { store: 'never' };
+      if (status >= 500 && staleAvailable) return { store: 'keep-stale' };
+      if (headers.has('Set-Cookie') || forbidsCaching(headers)) return { store: 'never' };
+      if (status >= 500) return { store: 'force', ttl: config.errorTtl };
       if (hasFreshness(headers)) return { store: 'default' };
       return { store: 'default', ttl: config.defaultTtl };
     },

@@ -3,6 +3,7 @@
  * the backends, and shape the answer with its diagnostics and log line.
  * Pure: every platform service arrives through `ServiceEnv`.
  */
+import { answerHeaderFilter, filteredHeaders, filtersAny } from './answer-headers.ts';
 import type { AttemptRecord } from './attempt.ts';
 import { type BackendName, isMirror } from './backends.ts';
 import { buildBackendRequest, type GcsCredentials, mirrorNames } from './backend-request.ts';
@@ -18,6 +19,7 @@ import {
   SERVER_TIMING_HEADER,
   serverTiming,
 } from './diagnostics.ts';
+import { type Connection, isShareable, keepsCookies } from './edge-contract.ts';
 import { ERROR_PAGE_HTML, RETRY_AFTER_SECONDS } from './error-page.ts';
 import { runFailover } from './failover.ts';
 import type { MirrorObjectName } from './mirror-path.ts';
@@ -34,6 +36,8 @@ export interface ServiceEnv {
   readonly configProblems: readonly string[];
   readonly clock: Clock;
   readonly requestId: string;
+  /** The client's connection, for the boundary headers origin receives. */
+  readonly connection: Connection;
   /** Health of a backend; a backend that does not exist counts as `unknown` (sending to it then fails). */
   health(backend: BackendName): Health;
   /** Sends a request to a backend with the given cache rule. Rejects on transport failure. */
@@ -55,9 +59,6 @@ export interface ServiceEnv {
 }
 
 const NO_OVERRIDE: OverrideDecision = { kind: 'none' };
-
-/** Bucket headers never passed back to the user. */
-const BUCKET_HEADER = /^x-(?:amz|goog|guploader)-/i;
 
 export async function serve(request: Request, env: ServiceEnv): Promise<Response> {
   const startedAt = env.clock.now();
@@ -115,14 +116,18 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   const overrideBackend = override.kind === 'use' ? override.backend : undefined;
   const mode: Mode = overrideBackend ? 'override' : 'failover';
 
+  const cookiesKept = keepsCookies(method, requestPath);
+  const shareable = isShareable(method, requestPath, request.headers);
   const context = {
     config: env.config,
     date: env.date,
     gcsCredentials: () => readGcsCredentials(env),
+    connection: env.connection,
+    cookiesKept,
   };
   const send = (backend: BackendName, name?: MirrorObjectName): Promise<Response> => {
     const built = buildBackendRequest(backend, request, context, name);
-    const rule = cacheRuleFor(mode, method, backend, env.config);
+    const rule = cacheRuleFor(mode, method, backend, env.config, shareable);
     return built instanceof Promise ? built.then((r) => env.send(backend, r, rule)) : env.send(backend, built, rule);
   };
   const mirrors = mirrorWalks({ clock: env.clock, names: (mirror) => mirrorNames(mirror, request, env.config), ask: send });
@@ -161,7 +166,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   let backend: BackendName | 'error';
   if (result.kind === 'answered') {
     backend = result.backend;
-    response = answerFrom(result.response, backend);
+    response = answerFrom(result.response, backend, cookiesKept);
     response.headers.set(RESTARTS_HEADER, String(result.restarts));
   } else {
     backend = 'error';
@@ -179,20 +184,17 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
 }
 
 /**
- * A backend's answer, less the bucket headers. Passed on as it is when there
- * is nothing to remove (every origin answer): a new Response around the same
- * body would send every chunk through the service instead of letting the
- * runtime stream it straight to the client. With bucket headers it is copied:
- * on js-compute a header deleted from a fetched response after its names were
- * listed is still sent.
+ * A backend's answer, with only the headers users may receive
+ * (answer-headers.ts). Passed on as it is when there is nothing to remove
+ * (nearly every origin answer): a new Response around the same body would
+ * send every chunk through the service instead of letting the runtime stream
+ * it straight to the client. Otherwise it is copied: on js-compute a header
+ * deleted from a fetched response after its names were listed is still sent.
  */
-function answerFrom(upstream: Response, backend: BackendName): Response {
-  if (!isMirror(backend)) return upstream;
-  const bucketHeaders = [...upstream.headers.keys()].filter((name) => BUCKET_HEADER.test(name));
-  if (bucketHeaders.length === 0) return upstream;
-  const headers = new Headers(upstream.headers);
-  for (const name of bucketHeaders) headers.delete(name);
-  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+function answerFrom(upstream: Response, backend: BackendName, cookiesKept: boolean): Response {
+  const filter = answerHeaderFilter(backend, cookiesKept);
+  if (!filtersAny(filter, upstream.headers)) return upstream;
+  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: filteredHeaders(filter, upstream.headers) });
 }
 
 /**

@@ -30,6 +30,10 @@ describe('cache policy', () => {
     ['origin max-age=600 is not max-age=0', 'origin', 200, { 'Cache-Control': 'max-age=600' }, false, { store: 'default' }],
     ['never an origin answer that sets a cookie', 'origin', 200, { 'Set-Cookie': 'session=1', 'Cache-Control': 'max-age=60' }, false, { store: 'never' }],
     ['never an origin 5xx that sets a cookie', 'origin', 503, { 'Set-Cookie': 'session=1' }, false, { store: 'never' }],
+    ['never a private origin 5xx (it may hold one user\'s page)', 'origin', 500, { 'Cache-Control': 'private, no-store' }, false, { store: 'never' }],
+    ['never an origin 5xx with no-store', 'origin', 503, { 'Cache-Control': 'no-store' }, false, { store: 'never' }],
+    ['never an origin 5xx with Surrogate-Control no-store', 'origin', 503, { 'Surrogate-Control': 'no-store' }, false, { store: 'never' }],
+    ['a private origin 5xx not at all when a stale copy can stand in', 'origin', 500, { 'Cache-Control': 'private' }, true, { store: 'keep-stale' }],
   ])('caches %s', (_name, backend, status, headers, stale, expected) => {
     expect(decide(backend, status, headers, stale)).toEqual(expected);
   });
@@ -42,6 +46,20 @@ describe('cache policy', () => {
   it('passes overrides and non-GET requests', () => {
     expect(cacheRuleFor('override', 'GET', 'mirrorS3', DEFAULT_CONFIG)).toEqual({ kind: 'pass' });
     expect(cacheRuleFor('failover', 'POST', 'origin', DEFAULT_CONFIG)).toEqual({ kind: 'pass' });
+  });
+
+  it('passes origin for a request whose answer may not be shared, never a mirror', () => {
+    expect(cacheRuleFor('failover', 'GET', 'origin', DEFAULT_CONFIG, false)).toEqual({ kind: 'pass' });
+    expect(cacheRuleFor('failover', 'GET', 'mirrorS3', DEFAULT_CONFIG, false)).toMatchObject({ kind: 'cache' });
+  });
+
+  it('stores a mirror copy with only the headers that describe the document, and origin\'s answer without Set-Cookie', () => {
+    const mirror = cacheRuleFor('failover', 'GET', 'mirrorS3', DEFAULT_CONFIG);
+    const origin = cacheRuleFor('failover', 'GET', 'origin', DEFAULT_CONFIG);
+    if (mirror.kind !== 'cache' || origin.kind !== 'cache') throw new Error('expected cache rules');
+    const names = ['Content-Type', 'content-length', 'Content-Encoding', 'Last-Modified', 'ETag', 'Set-Cookie', 'X-Frame-Options', 'Access-Control-Allow-Origin', 'x-amz-request-id', 'Cache-Control'];
+    expect(names.filter((n) => mirror.headerFilter!(n))).toEqual(['Content-Type', 'content-length', 'Content-Encoding', 'Last-Modified', 'ETag']);
+    expect(names.filter((n) => !origin.headerFilter!(n))).toEqual(['Set-Cookie']);
   });
 
   it('tells users what they may keep', () => {

@@ -104,6 +104,7 @@ async function serveFuzzed(i: Input, request: Request) {
     configProblems: [],
     clock: new ManualClock(),
     requestId: 'fuzz',
+    connection: { clientAddress: '192.0.2.10', serverHostname: 'cache-test-lhr1' },
     date: () => new Date('2026-11-21T12:00:00Z'),
     health: () => 'unknown',
     async send(backend, req) {
