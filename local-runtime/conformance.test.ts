@@ -195,6 +195,12 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
   it('reports backend health from the manifest', async () => {
     expect((await getJson('/health/origin')).body).toMatchObject({ health: 'healthy', name: 'origin', str: 'origin', exists: true, isSSL: false, firstByteTimeout: null });
     expect((await getJson('/health/mirror')).body.health).toBe('unhealthy');
+    // What the service reads to address a bucket when no mirror_*_host is configured.
+    expect((await getJson('/health/mirror')).body).toMatchObject({ hostOverride: 'mirror.example.test', target: '127.0.0.1' });
+    expect((await getJson('/health/plain')).body).toMatchObject({
+      hostOverride: { error: { name: 'Error', message: 'host_override_get: A `None` error. This status code is used to indicate when an optional value did not exist, as opposed to an empty value.\n', isDOMException: false } },
+      target: '127.0.0.1',
+    });
     expect((await getJson('/health/plain')).body.health).toBe('unknown');
     const missing = await getJson('/health/nope');
     expect(missing.body).toEqual({ exists: false, error: { name: 'Error', message: "Backend.fromName: backend named 'nope' does not exist", isDOMException: false } });

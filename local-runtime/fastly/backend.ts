@@ -54,10 +54,14 @@ export class Backend {
     return false;
   }
   get target(): string {
-    return this.#def.url.host;
+    return this.#def.url.hostname;
   }
+  /** Viceroy's host call fails when the backend has no override host; js-compute lets that error through. */
   get hostOverride(): string {
-    return this.#def.overrideHost ?? '';
+    if (this.#def.overrideHost === undefined) {
+      throw new Error('host_override_get: A `None` error. This status code is used to indicate when an optional value did not exist, as opposed to an empty value.\n');
+    }
+    return this.#def.overrideHost;
   }
   get port(): number {
     const u = this.#def.url;

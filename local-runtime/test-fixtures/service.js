@@ -102,6 +102,15 @@ function cacheOverrideFrom(q) {
   return new CacheOverride('override', init);
 }
 
+/** A property read, or the error it throws, for the conformance test to compare. */
+function attempt(read) {
+  try {
+    return read();
+  } catch (err) {
+    return { error: describeError(err) };
+  }
+}
+
 async function handle(event) {
   const req = event.request;
   const url = new URL(req.url);
@@ -193,7 +202,7 @@ async function handle(event) {
     case 'health': {
       try {
         const b = Backend.fromName(rest[0]);
-        return json({ health: b.health(), name: b.name, str: `${b}`, exists: Backend.exists(rest[0]), port: b.port, isSSL: b.isSSL, firstByteTimeout: b.firstByteTimeout });
+        return json({ health: b.health(), name: b.name, str: `${b}`, exists: Backend.exists(rest[0]), port: b.port, isSSL: b.isSSL, firstByteTimeout: b.firstByteTimeout, target: attempt(() => b.target), hostOverride: attempt(() => b.hostOverride) });
       } catch (err) {
         return json({ error: describeError(err), exists: Backend.exists(rest[0]) }, 404);
       }

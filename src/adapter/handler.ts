@@ -5,7 +5,7 @@ import type { CacheRule } from '../core/cache-policy.ts';
 import { systemClock } from '../core/clock.ts';
 import { describe } from '../core/config.ts';
 import { serve, serviceFailure, type ServiceEnv } from '../core/service.ts';
-import { backendHealth } from './backends.ts';
+import { backendBucketHost, backendHealth } from './backends.ts';
 import { loadConfig } from './config-store.ts';
 import { writeLog } from './log.ts';
 import { coreCacheMarks } from './outage-marks.ts';
@@ -38,6 +38,7 @@ async function handleFetchEvent(event: FetchEvent, afterAnswer: (task: () => voi
     connection: { clientAddress: event.client.address, serverHostname: env('FASTLY_HOSTNAME') ?? '' },
     date: () => new Date(),
     health: backendHealth,
+    bucketHost: backendBucketHost,
     send: (backend: BackendName, request: Request, cache: CacheRule) => sendToBackend(backend, request, cache, () => config.httpCacheApi),
     secret: readSecret,
     log: (record) => afterAnswer(() => writeLog(config.logEndpoint, record)),

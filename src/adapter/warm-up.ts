@@ -86,6 +86,7 @@ export function warmUpServe(): Promise<unknown> {
       clock: { now: () => 0, schedule: () => () => undefined },
       requestId: 'build',
       connection: { clientAddress: '192.0.2.1', serverHostname: 'build' },
+      bucketHost: (mirror) => `${mirror.toLowerCase()}.bucket.test`,
       date: () => new Date(0),
       health: () => 'healthy',
       send: async (backend) => answer(backend === 'origin' ? originStatus : 200),

@@ -7,7 +7,7 @@
  */
 import { type BackendName, type MirrorName, isMirror } from './backends.ts';
 import { BackendUnavailable } from './attempt.ts';
-import type { Config } from './config.ts';
+import type { Config, ConfigKey } from './config.ts';
 import { applyEdgeContract, type Connection } from './edge-contract.ts';
 import { signGcsRequest } from './gcs-signature.ts';
 import { type MirrorObjectName, resolveMirrorPath } from './mirror-path.ts';
@@ -37,6 +37,26 @@ export interface BackendRequestContext {
   readonly connection: Connection;
   /** Whether the request's cookies go to origin (edge-contract.ts). */
   readonly cookiesKept: boolean;
+  /** The bucket host the mirror's backend itself names (bucketHostOf), or null. */
+  bucketHost(mirror: MirrorName): string | null;
+}
+
+/** The config key that names each mirror's bucket host. */
+export const BUCKET_HOST_KEYS: Record<MirrorName, ConfigKey> = {
+  mirrorS3: 'mirror_s3_host',
+  mirrorS3Replica: 'mirror_s3_replica_host',
+  mirrorGCS: 'mirror_gcs_host',
+};
+
+/**
+ * The bucket host a backend names: its override host, else its address when
+ * that is a host name (a bucket is chosen by name: an IP address names none).
+ */
+export function bucketHostOf(backend: { readonly overrideHost: string | null; readonly target: string }): string | null {
+  if (backend.overrideHost) return backend.overrideHost;
+  const target = backend.target.toLowerCase();
+  const isHostName = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(target);
+  return isHostName ? target : null;
 }
 
 /** The names a mirror is asked for, in turn, for this request (one to three; see mirror-path.ts). */
@@ -70,9 +90,12 @@ async function mirrorRequest(mirror: MirrorName, original: Request, context: Bac
     if (value !== null) headers.set(name, value);
   }
   headers.set(MIRROR_REQUEST_MARK, '1');
-  // Without a configured host the request keeps the page's host; the backend's override_host replaces it.
-  const host = settings.host ?? url.host;
-  if (settings.host !== null) headers.set('Host', settings.host);
+  // A bucket is chosen by Host: never the user's (S3 would look for a bucket named www.gov.uk).
+  const host = settings.host ?? context.bucketHost(mirror);
+  if (host === null) {
+    throw new BackendUnavailable(`no bucket host: set ${BUCKET_HOST_KEYS[mirror]} in config store failover_config, or an override host on backend ${mirror}`);
+  }
+  headers.set('Host', host);
 
   if (mirror === 'mirrorGCS') {
     const bucket = context.config.gcsBucket;

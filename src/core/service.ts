@@ -5,7 +5,7 @@
  */
 import { answerHeaderFilter, filteredHeaders, filtersAny } from './answer-headers.ts';
 import type { AttemptRecord } from './attempt.ts';
-import { type BackendName, isMirror } from './backends.ts';
+import { type BackendName, isMirror, type MirrorName } from './backends.ts';
 import { buildBackendRequest, type GcsCredentials, mirrorNames } from './backend-request.ts';
 import { type CacheRule, cacheRuleFor, deliveredCacheControl } from './cache-policy.ts';
 import type { Clock } from './clock.ts';
@@ -38,6 +38,8 @@ export interface ServiceEnv {
   readonly requestId: string;
   /** The client's connection, for the boundary headers origin receives. */
   readonly connection: Connection;
+  /** The bucket host a mirror's backend names (its override host, or its address when a host name); null when it names none. */
+  bucketHost(mirror: MirrorName): string | null;
   /** Health of a backend; a backend that does not exist counts as `unknown` (sending to it then fails). */
   health(backend: BackendName): Health;
   /** Sends a request to a backend with the given cache rule. Rejects on transport failure. */
@@ -124,6 +126,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     gcsCredentials: () => readGcsCredentials(env),
     connection: env.connection,
     cookiesKept,
+    bucketHost: (mirror: MirrorName) => env.bucketHost(mirror),
   };
   const send = (backend: BackendName, name?: MirrorObjectName): Promise<Response> => {
     const built = buildBackendRequest(backend, request, context, name);

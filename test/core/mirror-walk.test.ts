@@ -49,6 +49,7 @@ async function run(world: World, path: string) {
     clock,
     requestId: 'req-1',
     connection: { clientAddress: '192.0.2.10', serverHostname: 'cache-test-lhr1' },
+    bucketHost: (mirror) => `${mirror.toLowerCase()}.bucket.test`,
     date: () => new Date('2026-11-21T12:00:00Z'),
     health: () => 'unknown',
     async send(backend, request) {

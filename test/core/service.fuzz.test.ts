@@ -105,6 +105,7 @@ async function serveFuzzed(i: Input, request: Request) {
     clock: new ManualClock(),
     requestId: 'fuzz',
     connection: { clientAddress: '192.0.2.10', serverHostname: 'cache-test-lhr1' },
+    bucketHost: (mirror) => `${mirror.toLowerCase()}.bucket.test`,
     date: () => new Date('2026-11-21T12:00:00Z'),
     health: () => 'unknown',
     async send(backend, req) {
@@ -165,7 +166,7 @@ describe('serve() on fuzzed input', () => {
         const served = response.headers.get('Fastly-Backend-Name');
         if (served === 'error') expect([502, 503, 504]).toContain(response.status);
 
-        // Every bucket request: GET, no query, no cookie, the configured host, a key inside the prefix.
+        // Every bucket request: GET, no query, no cookie, the bucket's own host (never the user's), a key inside the prefix.
         const head = normalizeMirrorPrefix(i.prefix);
         for (const { backend, request: r } of sent) {
           if (!isMirror(backend)) continue;
@@ -173,7 +174,8 @@ describe('serve() on fuzzed input', () => {
           expect(r.method).toBe('GET');
           expect(url.search).toBe('');
           expect(r.headers.has('Cookie')).toBe(false);
-          expect(url.host).toBe(i.host ?? new URL(i.url).host);
+          expect(url.host).toBe(i.host ?? `${backend.toLowerCase()}.bucket.test`);
+          expect(r.headers.get('Host')).toBe(url.host);
           const segments = url.pathname.slice(1).split('/').map(decodeURIComponent);
           const key = segments.join('/');
           expect(head === '' || key.startsWith(`${head}/`)).toBe(true);

@@ -35,6 +35,7 @@ function pop(config: Partial<Config> = {}) {
       clock,
       requestId: 'req',
       connection: { clientAddress: '192.0.2.10', serverHostname: 'cache-test-lhr1' },
+      bucketHost: (mirror) => `${mirror.toLowerCase()}.bucket.test`,
       date: () => new Date('2026-11-30T12:00:00Z'),
       health: (b) => health[b] ?? 'unknown',
       send(backend) {

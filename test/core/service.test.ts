@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BackendName } from '../../src/core/backends.ts';
+import { bucketHostOf } from '../../src/core/backend-request.ts';
+import type { BackendName, MirrorName } from '../../src/core/backends.ts';
 import type { CacheRule } from '../../src/core/cache-policy.ts';
 import { type Config, DEFAULT_CONFIG } from '../../src/core/config.ts';
 import type { LogRecord } from '../../src/core/diagnostics.ts';
@@ -14,6 +15,8 @@ interface World {
   health?: Partial<Record<BackendName, Health>>;
   config?: Partial<Config>;
   secrets?: Record<string, string>;
+  /** What each mirror's backend names as its bucket host (default: a host per mirror). */
+  bucketHost?: (mirror: MirrorName) => string | null;
 }
 
 async function request(world: World, url: string, init: RequestInit = {}) {
@@ -28,6 +31,7 @@ async function request(world: World, url: string, init: RequestInit = {}) {
     clock,
     requestId: 'req-1',
     connection: { clientAddress: '192.0.2.10', serverHostname: 'cache-test-lhr1' },
+    bucketHost: world.bucketHost ?? ((mirror) => `${mirror.toLowerCase()}.bucket.test`),
     date: () => new Date('2026-11-21T12:00:00Z'),
     health: (b) => world.health?.[b] ?? 'unknown',
     async send(backend, req, cache) {
@@ -131,6 +135,43 @@ describe('serve: mirror requests', () => {
     expect(Object.fromEntries(mirror.headers)).toEqual({ accept: 'text/html', 'user-agent': 'curl/8', 'fastly-failover': '1', host: 'bucket.s3.amazonaws.com' });
     const origin = sent.find((s) => s.backend === 'origin')!.request;
     expect(origin.headers.has('Backend-Override-Token')).toBe(false);
+  });
+
+  it("never asks a bucket with the user's Host: a mirror whose bucket host cannot be told is skipped, and the log says why", async () => {
+    const { response, sent, logs } = await request(
+      { answers: { ...ORIGIN_DOWN, mirrorS3: { status: 200 }, mirrorS3Replica: { status: 200 } }, bucketHost: (m) => (m === 'mirrorS3' ? null : 'replica.bucket.test') },
+      'https://www.gov.uk/browse',
+      { headers: { Host: 'www.gov.uk' } },
+    );
+    expect(response.headers.get('Fastly-Backend-Name')).toBe('mirrorS3Replica');
+    expect(sent.map((s) => s.backend)).toEqual(['origin', 'mirrorS3Replica']);
+    expect(sent[1]!.request.headers.get('Host')).toBe('replica.bucket.test');
+    expect(new URL(sent[1]!.request.url).host).toBe('replica.bucket.test');
+    expect(logs[0]!.attempts[1]).toMatchObject({
+      backend: 'mirrorS3',
+      outcome: 'unavailable',
+      detail: 'no bucket host: set mirror_s3_host in config store failover_config, or an override host on backend mirrorS3',
+    });
+    expect(response.headers.get('Server-Timing')).toContain('mirrorS3;desc="unavailable"');
+  });
+
+  it('says why with an override too, for check to show', async () => {
+    const { response, body } = await request({ bucketHost: () => null }, 'https://www.gov.uk/browse', { headers: { 'Backend-Override': 'mirrorGCS' } });
+    expect(response.status).toBe(503);
+    expect(body).toContain('mirrorGCS unavailable: no bucket host: set mirror_gcs_host in config store failover_config, or an override host on backend mirrorGCS');
+  });
+
+  it.each<[string | null, string, string | null]>([
+    ['govuk-production-mirror.s3.eu-west-2.amazonaws.com', '52.95.148.1', 'govuk-production-mirror.s3.eu-west-2.amazonaws.com'],
+    [null, 'govuk-production-mirror.s3.eu-west-2.amazonaws.com', 'govuk-production-mirror.s3.eu-west-2.amazonaws.com'],
+    [null, 'GOVUK-Mirror.storage.googleapis.com', 'govuk-mirror.storage.googleapis.com'],
+    [null, '127.0.0.1', null],
+    [null, '::1', null],
+    [null, '2001:db8::1', null],
+    [null, 'localhost', null],
+    [null, '', null],
+  ])('a backend with override host %j and address %j names the bucket host %j', (overrideHost, target, expected) => {
+    expect(bucketHostOf({ overrideHost, target })).toBe(expected);
   });
 
   it('signs GCS requests with the HMAC key from the secret store', async () => {
