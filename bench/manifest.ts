@@ -5,7 +5,7 @@
  * (and parsed by the runtime like the repo's own fastly.toml).
  */
 
-import { BACKEND_ORDER, type BackendName } from '../src/core/backends.ts';
+import { BACKEND_ORDER, type BackendName, isMirror, type MirrorName } from '../src/core/backends.ts';
 
 export type { BackendName };
 export const BACKENDS: readonly BackendName[] = BACKEND_ORDER;
@@ -23,6 +23,13 @@ export interface ManifestSpec {
   /** Secret store `failover_secrets` contents; none when absent. */
   readonly secrets?: Readonly<Record<string, string>>;
 }
+
+/** Each mirror's bucket host, as its backend's override host: a bucket is never asked with the user's Host. */
+export const BENCH_BUCKET_HOSTS: Readonly<Record<MirrorName, string>> = {
+  mirrorS3: 'govuk-bench-mirror.s3.eu-west-2.amazonaws.com',
+  mirrorS3Replica: 'govuk-bench-mirror-replica.s3.eu-west-1.amazonaws.com',
+  mirrorGCS: 'govuk-bench-mirror.storage.googleapis.com',
+};
 
 /** A GCS bucket name and HMAC key for the benchmark (not real ones), so that mirrorGCS is asked as in production. */
 export const BENCH_GCS = {
@@ -47,6 +54,7 @@ export function manifestToml(spec: ManifestSpec): string {
     const b = spec.backends[name];
     if (!Number.isInteger(b.port) || b.port <= 0 || b.port > 65535) throw new RangeError(`bad port for ${name}: ${b.port}`);
     lines.push('', `  [local_server.backends.${name}]`, `  url = "http://127.0.0.1:${b.port}"`);
+    if (isMirror(name)) lines.push(`  override_host = "${BENCH_BUCKET_HOSTS[name]}"`);
     lines.push(`  first_byte_timeout_ms = ${b.firstByteTimeoutMs ?? FASTLY_DEFAULT_FIRST_BYTE_TIMEOUT_MS}`);
     lines.push(`  between_bytes_timeout_ms = ${BETWEEN_BYTES_TIMEOUT_MS}`);
     if (b.health) lines.push(`  health = "${b.health}"`);

@@ -38,6 +38,8 @@ export interface RoundTripWorldOptions {
   readonly bucketRoot: string;
   /** Config store contents. */
   readonly config: Readonly<Record<string, string>>;
+  /** Secret store contents (the GCS HMAC key, for a world where mirrorGCS is asked); none when absent. */
+  readonly secrets?: Readonly<Record<string, string>>;
   readonly originHealth?: 'unhealthy';
   readonly originFirstByteTimeoutMs?: number;
   /** Also start the forward-only service on the same manifest (the runtime floor). */
@@ -84,7 +86,7 @@ export async function startRoundTripWorld(options: RoundTripWorldOptions): Promi
     }
     dir = await mkdtemp(join(tmpdir(), 'govuk-failover-bench-rtt-'));
     const manifestPath = join(dir, 'fastly.toml');
-    await writeFile(manifestPath, manifestToml({ backends, config: options.config }));
+    await writeFile(manifestPath, manifestToml({ backends, config: options.config, secrets: options.secrets }));
     const runner = options.runner ?? localRuntimeRunner;
     // One after the other: a runtime may compile an 11 MB wasm as it starts.
     runtimes.push(await runner(manifestPath, 'service'));

@@ -24,7 +24,9 @@ import { locateViceroy } from '../viceroy/locate.ts';
 import { buildDebugWasm, profileMarkdown, profileService, profileTable } from './guest-profile.ts';
 import { startViceroy } from '../viceroy/server.ts';
 import { machineInfo } from './machine.ts';
-import { replaceSection, ROUND_TRIP_BEGIN, ROUND_TRIP_END, roundTripSection, updateBenchmarksMd } from './markdown.ts';
+import { EDGE_BEGIN, EDGE_END, edgeSafetySection, replaceSection, ROUND_TRIP_BEGIN, ROUND_TRIP_END, roundTripSection, updateBenchmarksMd } from './markdown.ts';
+import { measureMissFlood, type MissFloodReport } from './miss-flood.ts';
+import { measureSiege, type SiegeReport, siegePages } from './siege.ts';
 import { makePageBucket } from './pages.ts';
 import { type Build, buildFloorWasm, OUTAGE_MEMORY_OFF, PROBED_CACHE_API, measureRealRuntime, REAL_BEGIN, REAL_END, REAL_RUNTIME_FULL, REAL_RUNTIME_QUICK, realRuntimeSection, realRuntimeTable } from './real-runtime.ts';
 import { measureRoundTrips, type RoundTripReport, roundTripPages } from './round-trip.ts';
@@ -34,15 +36,15 @@ import type { Report } from './report.ts';
 import { SCENARIOS, scenarioById } from './scenarios.ts';
 import { FULL, QUICK } from './settings.ts';
 import { namesTable } from './names.ts';
-import { latencyTable, otherTable, renderText, roundTripTable, targetTable, timelineTable } from './table.ts';
+import { latencyTable, missFloodTable, otherTable, renderText, roundTripTable, siegeTable, targetTable, timelineTable } from './table.ts';
 import { timelineChartSvg } from './timeline-chart.ts';
 import { measureTimeline, type TimelineReport, timelinePages } from './timeline.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 /** The whole run is abandoned (exit 2) past this, whatever hangs. */
-const WATCHDOG_MS = { full: 175_000, quick: 90_000 };
+const WATCHDOG_MS = { full: 240_000, quick: 120_000 };
 /** The parts besides the loopback scenarios, as `--scenarios` names them. */
-const PARTS = ['round-trips', 'timeline'] as const;
+const PARTS = ['round-trips', 'timeline', 'siege', 'miss-flood'] as const;
 /** Where a full run puts the timeline chart that BENCHMARKS.md shows. */
 const TIMELINE_CHART = 'bench/outage-timeline.svg';
 
@@ -138,9 +140,9 @@ async function main(): Promise<void> {
     names: scenarios.some((s) => s.id === 'refuse'),
     progress: say,
   });
-  const { roundTrips, timeline } = await runRoundTripWorlds(settings, wanted, say);
+  const { roundTrips, timeline, siege, missFlood } = await runRoundTripWorlds(settings, wanted, say);
 
-  const text = printReport(report) + roundTripText(roundTrips, timeline);
+  const text = printReport(report) + roundTripText(roundTrips, timeline, siege, missFlood);
   process.stdout.write(`\n${text}`);
   const dir = join(args.out, mode);
   await mkdir(join(args.out, 'history'), { recursive: true });
@@ -157,40 +159,61 @@ async function main(): Promise<void> {
     await writeFile(join(dir, 'timeline.json'), `${JSON.stringify(timeline, null, 2)}\n`);
     await writeFile(join(dir, 'timeline.svg'), timelineSvg!);
   }
+  if (siege) await writeFile(join(dir, 'siege.json'), `${JSON.stringify(siege, null, 2)}\n`);
+  if (missFlood) await writeFile(join(dir, 'miss-flood.json'), `${JSON.stringify(missFlood, null, 2)}\n`);
   process.stdout.write(`results: ${dir}/report.json, table.txt, chart.svg${roundTrips ? ', round-trips.json' : ''}${timeline ? ', timeline.json, timeline.svg' : ''}\n`);
   // Only a full run of every scenario is "the latest table".
   if (mode === 'full' && !args.noMd && !args.scenarios) {
     await updateBenchmarksMd(join(REPO, 'BENCHMARKS.md'), report);
+    const m = report.machine;
+    const machine = `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}, load average ${m.loadAverage1m} at the start`;
     if (roundTrips && timeline) {
       await writeFile(join(REPO, TIMELINE_CHART), timelineSvg!);
-      const m = report.machine;
-      const machine = `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}, load average ${m.loadAverage1m} at the start`;
       await replaceSection(join(REPO, 'BENCHMARKS.md'), ROUND_TRIP_BEGIN, ROUND_TRIP_END, roundTripSection(roundTrips, timeline, { startedAt: report.startedAt, command: report.command, machine, chart: TIMELINE_CHART }));
+    }
+    if (siege && missFlood) {
+      await replaceSection(join(REPO, 'BENCHMARKS.md'), EDGE_BEGIN, EDGE_END, edgeSafetySection(siege, missFlood, { startedAt: report.startedAt, command: report.command, machine }));
     }
     process.stdout.write(`BENCHMARKS.md updated (generated sections), and ${TIMELINE_CHART}\n`);
   }
   clearTimeout(watchdog);
 }
 
-/** The world with real round trips and the outage timeline, each when wanted, on one bucket of pages. */
-async function runRoundTripWorlds(settings: typeof FULL, wanted: (id: string) => boolean, say: (line: string) => void): Promise<{ roundTrips?: RoundTripReport; timeline?: TimelineReport }> {
+/** The worlds with real round trips (failover, the outage timeline, the siege, the miss flood), each when wanted, on one bucket of pages. */
+async function runRoundTripWorlds(
+  settings: typeof FULL,
+  wanted: (id: string) => boolean,
+  say: (line: string) => void,
+): Promise<{ roundTrips?: RoundTripReport; timeline?: TimelineReport; siege?: SiegeReport; missFlood?: MissFloodReport }> {
   const doRoundTrips = wanted('round-trips');
   const doTimeline = wanted('timeline');
-  if (!doRoundTrips && !doTimeline) return {};
-  const bucket = await makePageBucket([...(doRoundTrips ? roundTripPages(settings.roundTrip) : []), ...(doTimeline ? timelinePages(settings.timeline) : [])]);
+  const doSiege = wanted('siege');
+  const doMissFlood = wanted('miss-flood');
+  if (!doRoundTrips && !doTimeline && !doSiege && !doMissFlood) return {};
+  const bucket = await makePageBucket([
+    ...(doRoundTrips ? roundTripPages(settings.roundTrip) : []),
+    ...(doTimeline ? timelinePages(settings.timeline) : []),
+    ...(doSiege ? siegePages(settings.siege) : []),
+    // The miss flood's page is in no bucket; one page keeps the bucket non-empty.
+    '/bench/page-0',
+  ]);
   try {
     const roundTrips = doRoundTrips ? await measureRoundTrips(settings.roundTrip, bucket.root, say) : undefined;
     const timeline = doTimeline ? await measureTimeline(settings.timeline, bucket.root, say) : undefined;
-    return { roundTrips, timeline };
+    const siege = doSiege ? await measureSiege(settings.siege, bucket.root, say) : undefined;
+    const missFlood = doMissFlood ? await measureMissFlood(settings.missFlood, bucket.root, say) : undefined;
+    return { roundTrips, timeline, siege, missFlood };
   } finally {
     await bucket.cleanup();
   }
 }
 
-function roundTripText(roundTrips: RoundTripReport | undefined, timeline: TimelineReport | undefined): string {
+function roundTripText(roundTrips: RoundTripReport | undefined, timeline: TimelineReport | undefined, siege: SiegeReport | undefined, missFlood: MissFloodReport | undefined): string {
   const parts: string[] = [];
   if (roundTrips) parts.push(`With real round trips (origin ${roundTrips.roundTripsMs.origin} ms, S3 ${roundTrips.roundTripsMs.mirrorS3} ms, GCS ${roundTrips.roundTripsMs.mirrorGCS} ms):`, '', renderText(roundTripTable(roundTrips)), '');
   if (timeline) parts.push(`The outage timeline (times scaled by 1/${timeline.scale}):`, '', renderText(timelineTable(timeline)), '');
+  if (siege) parts.push(`The siege (times scaled by 1/${siege.scale}):`, '', renderText(siegeTable(siege)), '');
+  if (missFlood) parts.push(`A flood for a page no mirror holds (${missFlood.path}), origin refusing:`, '', renderText(missFloodTable(missFlood)), '');
   return parts.join('\n');
 }
 

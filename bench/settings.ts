@@ -4,6 +4,8 @@ import type { NamesPlan } from './names.ts';
 import type { RoundTripPlan } from './round-trip.ts';
 import type { ThroughputPlan } from './throughput.ts';
 import type { TimelinePlan } from './timeline.ts';
+import type { SiegePlan } from './siege.ts';
+import type { MissFloodPlan } from './miss-flood.ts';
 
 export interface Settings {
   /** Fast scenarios: one request at a time, interleaved with the baselines. */
@@ -17,6 +19,10 @@ export interface Settings {
   readonly roundTrip: RoundTripPlan;
   /** The outage timeline (scaled time, see timeline.ts). */
   readonly timeline: TimelinePlan;
+  /** One client repeating one failing or slow page while users browse (scaled time, see siege.ts). */
+  readonly siege: SiegePlan;
+  /** A flood of requests for a page no mirror holds, during an outage (see miss-flood.ts). */
+  readonly missFlood: MissFloodPlan;
   readonly build: boolean;
 }
 
@@ -27,6 +33,8 @@ export const FULL: Settings = {
   names: { requests: 300, warmup: 30 },
   roundTrip: { rounds: 60, warmup: 5 },
   timeline: { beforeMs: 1000, outageMs: 6000, afterMs: 2000, intervalMs: 50, mirrorFetches: 20 },
+  siege: { attackRates: [5, 50], userRate: 10, durationMs: 4000 },
+  missFlood: { rate: 20, durationMs: 3000 },
   build: true,
 };
 
@@ -37,5 +45,7 @@ export const QUICK: Settings = {
   names: { requests: 20, warmup: 5 },
   roundTrip: { rounds: 4, warmup: 1 },
   timeline: { beforeMs: 300, outageMs: 1500, afterMs: 600, intervalMs: 50, mirrorFetches: 5 },
+  siege: { attackRates: [5, 50], userRate: 10, durationMs: 1000 },
+  missFlood: { rate: 20, durationMs: 1000 },
   build: false,
 };

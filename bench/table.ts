@@ -7,6 +7,8 @@ import type { Report, ScenarioReport, Target } from './report.ts';
 import type { RoundTripReport } from './round-trip.ts';
 import type { TimelineReport } from './timeline.ts';
 import { VARIANTS } from './timeline.ts';
+import type { SiegeReport } from './siege.ts';
+import type { MissFloodReport } from './miss-flood.ts';
 
 export type Table = { readonly head: readonly string[]; readonly rows: readonly (readonly string[])[] };
 
@@ -163,6 +165,36 @@ export function timelineTable(report: TimelineReport): Table {
         String(g.mirrorAnswersAfterRecovery),
       ]),
     ),
+  };
+}
+
+export function siegeTable(report: SiegeReport): Table {
+  return {
+    head: ['one client repeats', 'its rate', 'its requests (served by)', 'users\' requests', 'users given a mirror copy', 'users seen suspect', 'users\' wrong answers', 'users p50 / p95 ms'],
+    rows: report.runs.map((run) => [
+      run.attack === 'failing' ? 'a page origin fails (500)' : `a page origin answers in ${report.slowAnswerMs} ms (hedge ${report.hedgeMs} ms)`,
+      `${run.attackRate}/s`,
+      `${run.attackRequests} (${Object.entries(run.attackServedBy).map(([by, n]) => `${by} ${n}`).join(', ')})`,
+      String(run.userRequests),
+      String(run.usersGivenMirrorCopy),
+      String(run.usersSeenSuspect),
+      String(run.usersWrong),
+      `${ms(run.userTotal.p50)} / ${ms(run.userTotal.p95)}`,
+    ]),
+  };
+}
+
+export function missFloodTable(report: MissFloodReport): Table {
+  return {
+    head: ['mirror miss memory', 'client requests', 'origin', 'mirrorS3', 'mirrorS3Replica', 'mirrorGCS', 'bucket requests per client request', 'backend requests per client request', 'answers other than the 503 page'],
+    rows: report.runs.map((run) => [
+      run.missMemoryS === 0 ? 'off (mirror_miss_memory_s = 0, as before)' : `on (${run.missMemoryS} s, the default)`,
+      String(run.clientRequests),
+      ...(['origin', 'mirrorS3', 'mirrorS3Replica', 'mirrorGCS'] as const).map((name) => String(run.backendRequests[name] ?? 0)),
+      String(run.bucketRequestsPerClientRequest ?? '–'),
+      String(run.backendRequestsPerClientRequest ?? '–'),
+      String(run.notTheErrorPage),
+    ]),
   };
 }
 

@@ -35,6 +35,13 @@ export interface WorldOptions {
 
 const toml = (s: string) => JSON.stringify(s);
 
+/** Each mirror's bucket host in the test world. */
+export const TEST_BUCKET_HOSTS: Readonly<Record<MirrorName, string>> = {
+  mirrorS3: 'govuk-test-mirror.s3.eu-west-2.amazonaws.com',
+  mirrorS3Replica: 'govuk-test-mirror-replica.s3.eu-west-1.amazonaws.com',
+  mirrorGCS: 'govuk-test-mirror.storage.googleapis.com',
+};
+
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -67,7 +74,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       [
         'manifest_version = 3',
         'name = "govuk-failover-cli-test"',
-        ...BACKEND_ORDER.flatMap((b) => [`[local_server.backends.${b}]`, `url = ${toml(stubs[b].url)}`]),
+        // Each bucket named by its backend's override host, as in fastly.toml: a bucket is never asked with the user's Host.
+        ...BACKEND_ORDER.flatMap((b) => [`[local_server.backends.${b}]`, `url = ${toml(stubs[b].url)}`, ...(b === 'origin' ? [] : [`override_host = ${toml(TEST_BUCKET_HOSTS[b])}`])]),
         '[local_server.config_stores.failover_config]',
         'format = "inline-toml"',
         '[local_server.config_stores.failover_config.contents]',

@@ -43,7 +43,7 @@ async function handleFetchEvent(event: FetchEvent, afterAnswer: (task: () => voi
     secret: readSecret,
     log: (record) => afterAnswer(() => writeLog(config.logEndpoint, record)),
     answerSource,
-    outageMarks: coreCacheMarks,
+    popMarks: coreCacheMarks,
     background: (task) => event.waitUntil(task),
     headersAlwaysSent: true,
   };

@@ -120,6 +120,7 @@ function applyDecision(response: CandidateResponse, decision: CacheDecision, ref
     throw new StaleCopyPreferred(response.status);
   }
   if (action.ttl !== undefined) response.ttl = action.ttl;
+  if (action.staleIfError !== undefined) response.staleIfError = action.staleIfError;
   return action.result;
 }
 

@@ -68,7 +68,7 @@ export function warmUpServe(): Promise<unknown> {
   const { config } = readConfig(() => null);
   // The outage memory's path too (on by default), on marks kept in a Map.
   const marks = new Map<string, { value: string; ttlMs: number }>();
-  const outageMarks: MarkStore = {
+  const popMarks: MarkStore = {
     read: (key) => {
       const mark = marks.get(key);
       return mark ? { value: mark.value, ageMs: 0 } : null;
@@ -92,7 +92,7 @@ export function warmUpServe(): Promise<unknown> {
       send: async (backend) => answer(backend === 'origin' ? originStatus : 200),
       secret: async () => null,
       log: (record) => void JSON.stringify(record),
-      outageMarks,
+      popMarks,
       background: (task) => void task.catch(() => undefined),
       headersAlwaysSent: true,
     }).catch(() => undefined);

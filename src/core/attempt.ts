@@ -20,6 +20,8 @@ export type AttemptOutcome =
   | 'unavailable'
   /** Not contacted: its health check says unhealthy. */
   | 'unhealthy'
+  /** Not contacted: a mirror that said it lacks every name of the page a moment ago (mirror-misses.ts). */
+  | 'missing'
   /** Still waiting when another backend's answer was served; left to finish on its own. */
   | 'abandoned';
 
@@ -36,9 +38,25 @@ export interface AttemptRecord {
   objects?: readonly string[];
 }
 
+/** Outcomes of attempts that contacted no backend. */
+const NOT_CONTACTED: readonly (AttemptOutcome | 'pending')[] = ['unavailable', 'unhealthy', 'missing'];
+
+/** Whether an attempt contacted its backend (the count `Fastly-Restarts` gives). */
+export function contacted(attempt: AttemptRecord): boolean {
+  return !NOT_CONTACTED.includes(attempt.outcome);
+}
+
 /** Thrown by a sender for a backend that cannot be contacted (missing, or not configured). */
 export class BackendUnavailable extends Error {
-  override readonly name = 'BackendUnavailable';
+  override readonly name: string = 'BackendUnavailable';
+  /** The attempt's outcome. */
+  readonly outcome: 'unavailable' | 'missing' = 'unavailable';
+}
+
+/** Thrown by a mirror's walk when the mirror said a moment ago that it lacks every name of the page. */
+export class KnownMissing extends BackendUnavailable {
+  override readonly name = 'KnownMissing';
+  override readonly outcome = 'missing';
 }
 
 /**

@@ -11,8 +11,8 @@ import type { Mode } from './policy.ts';
 import { FAILOVER_METHODS } from './request-checks.ts';
 
 export type CacheDecision =
-  /** Store with this TTL (seconds), whatever the status. */
-  | { readonly store: 'force'; readonly ttl: number }
+  /** Store with this TTL (seconds), whatever the status; `staleIfError` replaces the rule's window for this copy. */
+  | { readonly store: 'force'; readonly ttl: number; readonly staleIfError?: number }
   /** Fastly's own decision from the response headers; `ttl` replaces a missing lifetime. */
   | { readonly store: 'default'; readonly ttl?: number }
   /** Never store. */
@@ -79,7 +79,8 @@ export function cacheRuleFor(mode: Mode, method: string, backend: BackendName, c
     decide(status, headers, staleAvailable) {
       if (status >= 500 && staleAvailable) return { store: 'keep-stale' };
       if (headers.has('Set-Cookie') || forbidsCaching(headers)) return { store: 'never' };
-      if (status >= 500) return { store: 'force', ttl: config.errorTtl };
+      // A stored 5xx must never stand in, stale, for a later 5xx: it gets no stale-if-error window of its own.
+      if (status >= 500) return { store: 'force', ttl: config.errorTtl, staleIfError: 0 };
       if (hasFreshness(headers)) return { store: 'default' };
       return { store: 'default', ttl: config.defaultTtl };
     },
@@ -96,14 +97,14 @@ export function deliveredCacheControl(mode: Mode, backend: BackendName | 'error'
 
 /** What an `afterSend` hook does with a decision: the TTL to set on the candidate, and what to return. */
 export type AfterSendAction =
-  | { readonly ttl?: number; readonly result: { readonly cache: true | 'uncacheable' } | undefined }
+  | { readonly ttl?: number; readonly staleIfError?: number; readonly result: { readonly cache: true | 'uncacheable' } | undefined }
   /** Throw, which is how js-compute is told to serve the stale copy instead of this answer. */
   | { readonly throwForStale: true };
 
 export function afterSendAction(decision: CacheDecision): AfterSendAction {
   switch (decision.store) {
     case 'force':
-      return { ttl: decision.ttl, result: { cache: true } };
+      return decision.staleIfError === undefined ? { ttl: decision.ttl, result: { cache: true } } : { ttl: decision.ttl, staleIfError: decision.staleIfError, result: { cache: true } };
     case 'default':
       return decision.ttl === undefined ? { result: undefined } : { ttl: decision.ttl, result: undefined };
     case 'never':

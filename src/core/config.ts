@@ -36,6 +36,8 @@ export interface Config {
   readonly outageWindowS: number;
   /** Seconds a scope stays suspect; 0 turns the outage memory off. */
   readonly outageMemoryS: number;
+  /** Seconds a mirror's "no such object" is remembered at the POP; 0 turns the miss memory off. */
+  readonly mirrorMissMemoryS: number;
   /**
    * `present`: cached fetches use the HTTP cache API (per-status TTLs,
    * stale-if-error), falling back to a plain cache override where the runtime
@@ -68,6 +70,7 @@ export const DEFAULT_CONFIG: Config = {
   outageThreshold: 3,
   outageWindowS: 10,
   outageMemoryS: 10,
+  mirrorMissMemoryS: 5,
   httpCacheApi: 'present',
 };
 
@@ -90,6 +93,7 @@ export const CONFIG_KEYS = {
   outage_threshold: 'origin failures in one scope, within outage_window_s, that make the scope suspect',
   outage_window_s: 'seconds an origin failure counts towards outage_threshold',
   outage_memory_s: 'seconds a suspect scope asks origin and the first mirror at once (0 = outage memory off)',
+  mirror_miss_memory_s: 'seconds a mirror\'s answer that it lacks an object is remembered, so that name is not asked again in failover (0 = off)',
   http_cache_api: '`present` or `absent` (a runtime without the HTTP cache API, such as Viceroy): how cached fetches are made',
 } as const;
 
@@ -109,6 +113,8 @@ const MAX_HEDGE_MS = 120_000;
 /** Each failure counted takes one slot in the shared store (see outage-memory.ts), so the threshold stays small. */
 export const MAX_OUTAGE_THRESHOLD = 20;
 const MAX_OUTAGE_SECONDS = 3600;
+/** A miss remembered longer would hide a page the crawler has uploaded since. */
+const MAX_MISS_SECONDS = 300;
 const HOST_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d{1,5})?$/;
 const PREFIX_SEGMENT = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$/;
 const ENDPOINT_PATTERN = /^[A-Za-z0-9_.-]{1,255}$/;
@@ -185,6 +191,7 @@ const FIELDS: { readonly [K in keyof Config]: (source: Source) => Config[K] } = 
   outageThreshold: setting('outage_threshold', DEFAULT_CONFIG.outageThreshold, integer(MAX_OUTAGE_THRESHOLD, 1), `a whole number of failures from 1 to ${MAX_OUTAGE_THRESHOLD}`),
   outageWindowS: setting('outage_window_s', DEFAULT_CONFIG.outageWindowS, integer(MAX_OUTAGE_SECONDS, 1), `a whole number of seconds from 1 to ${MAX_OUTAGE_SECONDS}`),
   outageMemoryS: setting('outage_memory_s', DEFAULT_CONFIG.outageMemoryS, integer(MAX_OUTAGE_SECONDS), `a whole number of seconds from 0 (off) to ${MAX_OUTAGE_SECONDS}`),
+  mirrorMissMemoryS: setting('mirror_miss_memory_s', DEFAULT_CONFIG.mirrorMissMemoryS, integer(MAX_MISS_SECONDS), `a whole number of seconds from 0 (off) to ${MAX_MISS_SECONDS}`),
   httpCacheApi: setting<HttpCacheApi>('http_cache_api', DEFAULT_CONFIG.httpCacheApi, (raw) => (raw === 'present' || raw === 'absent' ? raw : undefined), '`present` or `absent`'),
 };
 

@@ -68,6 +68,8 @@ export interface LogRecord {
   readonly suspect_scope?: string;
   /** Set when the outage memory's store failed; the request was served as without the memory. */
   readonly outage_memory_error?: string;
+  /** Set when the mirror miss memory's store failed; the buckets were asked as without it. */
+  readonly miss_memory_error?: string;
   /** Set only when the service itself failed and answered with the 503 page. */
   readonly error?: string;
 }
@@ -86,6 +88,7 @@ export function logRecord(fields: {
   error?: string;
   suspectScope?: string | null;
   outageMemoryError?: string | null;
+  missMemoryError?: string | null;
 }): LogRecord {
   return {
     time: fields.time.toISOString(),
@@ -108,6 +111,7 @@ export function logRecord(fields: {
     ...(fields.configProblems.length > 0 ? { config_problems: fields.configProblems } : {}),
     ...(fields.suspectScope ? { suspect_scope: fields.suspectScope } : {}),
     ...(fields.outageMemoryError ? { outage_memory_error: fields.outageMemoryError } : {}),
+    ...(fields.missMemoryError ? { miss_memory_error: fields.missMemoryError } : {}),
     ...(fields.error ? { error: fields.error.slice(0, 300) } : {}),
   };
 }

@@ -4,7 +4,7 @@
  * It knows nothing of Fastly: it is handed a sender and a clock.
  */
 import type { BackendName } from './backends.ts';
-import { type AttemptRecord, BackendUnavailable, classifyFailure } from './attempt.ts';
+import { type AttemptRecord, BackendUnavailable, classifyFailure, contacted } from './attempt.ts';
 import type { Clock } from './clock.ts';
 
 export interface Candidate {
@@ -141,7 +141,7 @@ export function runFailover(plan: FailoverPlan, deps: FailoverDeps): Promise<Fai
           if (plan.accept(backend, response)) {
             record.outcome = 'ok';
             const before = started.slice(0, started.indexOf(record));
-            settle({ kind: 'answered', backend, response, attempts, restarts: before.filter((a) => a.outcome !== 'unavailable').length });
+            settle({ kind: 'answered', backend, response, attempts, restarts: before.filter(contacted).length });
           } else {
             record.outcome = 'http-error';
             discard(response);
@@ -152,7 +152,7 @@ export function runFailover(plan: FailoverPlan, deps: FailoverDeps): Promise<Fai
           if (settled) return;
           finished();
           if (error instanceof BackendUnavailable) {
-            record.outcome = 'unavailable';
+            record.outcome = error.outcome;
             record.detail = error.message;
           } else {
             record.outcome = classifyFailure(error, record.durationMs);

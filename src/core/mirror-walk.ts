@@ -8,11 +8,12 @@
  * mirror at once. A page found under its first name costs one request, as a
  * page with a single name does.
  */
-import { type AttemptRecord, LaterRequestFailure } from './attempt.ts';
+import { type AttemptRecord, contacted, KnownMissing, LaterRequestFailure } from './attempt.ts';
 import type { MirrorName } from './backends.ts';
 import { peekBody } from './body-peek.ts';
 import type { Clock } from './clock.ts';
 import { discard } from './failover.ts';
+import { type MirrorMisses, NO_MISSES } from './mirror-misses.ts';
 import type { MirrorObjectName } from './mirror-path.ts';
 import { isMissingObject, needsErrorCode } from './policy.ts';
 
@@ -25,6 +26,8 @@ export interface MirrorWalkDeps {
   names(mirror: MirrorName): readonly MirrorObjectName[];
   /** Sends one request for one name. Rejects on transport failure. */
   ask(mirror: MirrorName, name: MirrorObjectName): Promise<Response>;
+  /** What each mirror said it lacks a moment ago (mirror-misses.ts); absent: nothing is remembered. */
+  readonly misses?: MirrorMisses;
 }
 
 export interface MirrorWalks {
@@ -38,8 +41,12 @@ export function mirrorWalks(deps: MirrorWalkDeps): MirrorWalks {
   const asked = new Map<MirrorName, string[]>();
   let finished = false;
 
+  const misses = deps.misses ?? NO_MISSES;
+  const remembering = misses !== NO_MISSES;
   const send = async (mirror: MirrorName): Promise<Response> => {
-    const names = deps.names(mirror);
+    const all = deps.names(mirror);
+    const names = remembering ? all.filter((name) => !misses.known(mirror, name.key)) : all;
+    if (names.length === 0) throw new KnownMissing(`${mirror} answered a moment ago that it lacks ${all.length === 1 ? 'the page' : `all ${all.length} names of the page`}`);
     const keys: string[] = [];
     asked.set(mirror, keys);
     for (const [i, name] of names.entries()) {
@@ -51,9 +58,12 @@ export function mirrorWalks(deps: MirrorWalkDeps): MirrorWalks {
       } catch (error) {
         throw i === 0 ? error : new LaterRequestFailure(error, deps.clock.now() - startedAt);
       }
-      if (i === names.length - 1 || finished) return response;
+      const last = i === names.length - 1;
+      // The last name's answer is judged only to be remembered: the failover engine judges it as the mirror's.
+      if (finished || (last && !remembering)) return response;
       const judged = await judge(response);
-      if (!judged.missing || finished) return judged.response;
+      if (judged.missing) misses.remember(mirror, name.key);
+      if (last || !judged.missing || finished) return judged.response;
       discard(judged.response);
     }
     throw new Error('a mirror was given no name to ask for');
@@ -65,7 +75,7 @@ export function mirrorWalks(deps: MirrorWalkDeps): MirrorWalks {
       finished = true;
       for (const attempt of attempts) {
         const keys = asked.get(attempt.backend as MirrorName);
-        if (keys && attempt.outcome !== 'unavailable' && attempt.outcome !== 'unhealthy') attempt.objects = [...keys];
+        if (keys && contacted(attempt)) attempt.objects = [...keys];
       }
     },
   };

@@ -4,7 +4,7 @@
  * Pure: every platform service arrives through `ServiceEnv`.
  */
 import { answerHeaderFilter, filteredHeaders, filtersAny } from './answer-headers.ts';
-import type { AttemptRecord } from './attempt.ts';
+import { type AttemptRecord, contacted } from './attempt.ts';
 import { type BackendName, isMirror, type MirrorName } from './backends.ts';
 import { buildBackendRequest, type GcsCredentials, mirrorNames } from './backend-request.ts';
 import { type CacheRule, cacheRuleFor, deliveredCacheControl } from './cache-policy.ts';
@@ -23,6 +23,7 @@ import { type Connection, isShareable, keepsCookies } from './edge-contract.ts';
 import { ERROR_PAGE_HTML, RETRY_AFTER_SECONDS } from './error-page.ts';
 import { runFailover } from './failover.ts';
 import type { MirrorObjectName } from './mirror-path.ts';
+import { mirrorMisses, NO_MISSES } from './mirror-misses.ts';
 import { mirrorWalks } from './mirror-walk.ts';
 import type { MarkStore } from './outage-memory.ts';
 import type { AnswerSource } from './origin-verdict.ts';
@@ -52,8 +53,8 @@ export interface ServiceEnv {
   readonly date: () => Date;
   /** Where a backend's answer came from (the backend itself, or the cache); absent: always the backend. */
   readonly answerSource?: (response: Response) => AnswerSource;
-  /** The POP's shared marks for the outage memory; absent: no memory. */
-  readonly outageMarks?: MarkStore;
+  /** Marks shared by the POP's requests, for the outage memory and the mirror miss memory; absent: neither. */
+  readonly popMarks?: MarkStore;
   /** Keeps the request alive until a task ends, after the answer is sent (`event.waitUntil`). */
   readonly background?: (task: Promise<unknown>) => void;
   /** Every request arrives with at least Host (true on Fastly), so a request with none had headers the runtime could not read. */
@@ -68,7 +69,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   const url = request.url;
   const requestPath = rawPath(url);
   const path = logPath(requestPath);
-  const finish = (response: Response, fields: { backend: BackendName | 'error'; attempts: readonly AttemptRecord[]; override: string | null; suspectScope?: string | null; outageMemoryError?: string | null }) => {
+  const finish = (response: Response, fields: { backend: BackendName | 'error'; attempts: readonly AttemptRecord[]; override: string | null; suspectScope?: string | null; outageMemoryError?: string | null; missMemoryError?: string | null }) => {
     env.log(
       logRecord({
         time: env.date(),
@@ -83,6 +84,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
         configProblems: env.configProblems,
         suspectScope: fields.suspectScope,
         outageMemoryError: fields.outageMemoryError,
+        missMemoryError: fields.missMemoryError,
       }),
     );
     // A HEAD answer keeps its body here: the platform sends none for HEAD, and rebuilding the
@@ -133,10 +135,11 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     const rule = cacheRuleFor(mode, method, backend, env.config, shareable);
     return built instanceof Promise ? built.then((r) => env.send(backend, r, rule)) : env.send(backend, built, rule);
   };
-  const mirrors = mirrorWalks({ clock: env.clock, names: (mirror) => mirrorNames(mirror, request, env.config), ask: send });
+  const misses = mode === 'failover' ? mirrorMisses(env.popMarks, env.config.mirrorMissMemoryS) : NO_MISSES;
+  const mirrors = mirrorWalks({ clock: env.clock, names: (mirror) => mirrorNames(mirror, request, env.config), ask: send, misses });
   const candidates = planCandidates(method, overrideBackend, (b) => env.health(b));
   const outage = watchOutage({
-    store: env.outageMarks,
+    store: env.popMarks,
     config: env.config,
     clock: env.clock,
     path: requestPath,
@@ -175,7 +178,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     backend = 'error';
     response = mode === 'override' ? overrideFailure(result.attempts) : unavailablePage();
     // Every backend actually contacted failed; skipped ones (unhealthy, not configured) were not attempts.
-    response.headers.set(RESTARTS_HEADER, String(result.attempts.filter((a) => a.outcome !== 'unhealthy' && a.outcome !== 'unavailable').length));
+    response.headers.set(RESTARTS_HEADER, String(result.attempts.filter(contacted).length));
   }
   response.headers.set(BACKEND_NAME_HEADER, backend);
   if (backend !== 'error' && isMirror(backend)) response.headers.set(FAILOVER_HEADER, '1');
@@ -183,7 +186,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   const cacheControl = deliveredCacheControl(mode, backend, env.config);
   if (cacheControl !== undefined) response.headers.set('Cache-Control', cacheControl);
   if (override.kind === 'ignored') response.headers.set(OVERRIDE_IGNORED_HEADER, override.reason);
-  return finish(response, { backend, attempts: result.attempts, override: overrideLog, suspectScope: outage.suspectScope, outageMemoryError: outage.problem });
+  return finish(response, { backend, attempts: result.attempts, override: overrideLog, suspectScope: outage.suspectScope, outageMemoryError: outage.problem, missMemoryError: misses.problem });
 }
 
 /**

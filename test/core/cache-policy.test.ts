@@ -15,7 +15,7 @@ describe('cache policy', () => {
     ['mirror 5xx for 1 s', 'mirrorS3', 503, {}, false, { store: 'force', ttl: 1 }],
     ['never a mirror 403', 'mirrorS3', 403, {}, false, { store: 'never' }],
     ['never a mirror 404', 'mirrorS3', 404, {}, false, { store: 'never' }],
-    ['origin 5xx for 1 s', 'origin', 500, {}, false, { store: 'force', ttl: 1 }],
+    ['origin 5xx for 1 s, with no stale-if-error window of its own (a stale 5xx must never stand in for another)', 'origin', 500, {}, false, { store: 'force', ttl: 1, staleIfError: 0 }],
     ['origin 503 not at all when a stale copy can stand in', 'origin', 503, {}, true, { store: 'keep-stale' }],
     ['origin without cache headers for 3600 s', 'origin', 200, {}, false, { store: 'default', ttl: 3600 }],
     ['origin max-age as origin says', 'origin', 200, { 'Cache-Control': 'public, max-age=60' }, false, { store: 'default' }],
@@ -74,6 +74,7 @@ describe('cache policy', () => {
 describe('afterSend actions', () => {
   it.each([
     [{ store: 'force', ttl: 900 } as const, { ttl: 900, result: { cache: true } }],
+    [{ store: 'force', ttl: 1, staleIfError: 0 } as const, { ttl: 1, staleIfError: 0, result: { cache: true } }],
     [{ store: 'default', ttl: 3600 } as const, { ttl: 3600, result: undefined }],
     [{ store: 'default' } as const, { result: undefined }],
     [{ store: 'never' } as const, { result: { cache: 'uncacheable' } }],

@@ -43,6 +43,7 @@ describe('parseConfig', () => {
         outage_threshold: '5',
         outage_window_s: '30',
         outage_memory_s: '0',
+        mirror_miss_memory_s: '30',
         http_cache_api: 'absent',
       }),
     );
@@ -62,6 +63,7 @@ describe('parseConfig', () => {
       outageThreshold: 5,
       outageWindowS: 30,
       outageMemoryS: 0,
+      mirrorMissMemoryS: 30,
       httpCacheApi: 'absent',
     });
   });

@@ -13,6 +13,8 @@ import type { LogRecord } from '../../src/core/diagnostics.ts';
 import { ERROR_CODE_BYTES, errorCode } from '../../src/core/mirror-walk.ts';
 import { serve } from '../../src/core/service.ts';
 import { ManualClock } from '../support/manual-clock.ts';
+import { MemoryMarks } from '../support/memory-marks.ts';
+import type { MarkStore } from '../../src/core/outage-memory.ts';
 
 /** What one request gets: an answer (after `after` ms), a refusal, or nothing ever. */
 type Reply = { status: number; body?: string; after?: number } | { fail: 'refused'; after?: number } | { hang: true };
@@ -27,6 +29,8 @@ interface World {
   mirrors?: Partial<Record<MirrorName, Record<string, Reply>>>;
   config?: Partial<Config>;
   headers?: Record<string, string>;
+  /** The POP's shared marks (the mirror miss memory), kept between runs by the test. */
+  marks?: MarkStore;
 }
 
 const SECRETS: Record<string, string> = { gcs_access_id: 'GOOGTESTID', gcs_secret_key: 'very-secret-key' };
@@ -61,6 +65,7 @@ async function run(world: World, path: string) {
     },
     secret: async (key) => SECRETS[key] ?? null,
     log: (record) => logs.push(record),
+    popMarks: world.marks,
   }).then((response) => {
     answeredAt = clock.now();
     return response;
@@ -247,5 +252,73 @@ describe('reading a 403\'s error code', () => {
         expect(await response.text()).toBe(text);
       }
     }
+  });
+});
+
+describe("a mirror's \"not there\" is remembered briefly (mirror_miss_memory_s)", () => {
+  /** Marks on a clock of their own, which the test moves between requests; the outage memory off. */
+  function pop() {
+    let now = 0;
+    const marks = new MemoryMarks(() => now);
+    return { marks, advance: (ms: number) => (now += ms), config: { outageMemoryS: 0 } };
+  }
+
+  it('asks no bucket again for a page every mirror lacks, until the memory time has passed', async () => {
+    const p = pop();
+    const first = await run({ marks: p.marks, config: p.config }, REPORT);
+    expect(first.response.status).toBe(503);
+    expect(first.sent.filter((s) => s.backend !== 'origin')).toHaveLength(6);
+    p.advance(4_999);
+    const again = await run({ marks: p.marks, config: p.config }, REPORT);
+    expect(again.response.status).toBe(503);
+    expect(again.sent.map((s) => s.backend), 'origin only').toEqual(['origin']);
+    expect(timing(again.response)).toBe('origin;desc="http-error 503", mirrorS3;desc="missing", mirrorS3Replica;desc="missing", mirrorGCS;desc="missing"');
+    expect(again.response.headers.get('Fastly-Restarts'), 'no mirror contacted').toBe('1');
+    expect(again.logs[0]!.attempts[1]).toMatchObject({ backend: 'mirrorS3', outcome: 'missing', detail: 'mirrorS3 answered a moment ago that it lacks all 2 names of the page' });
+    expect(again.logs[0]!.attempts[1]!.objects).toBeUndefined();
+    p.advance(1);
+    const later = await run({ marks: p.marks, config: p.config }, REPORT);
+    expect(later.sent.filter((s) => s.backend !== 'origin'), 'forgotten after 5 s').toHaveLength(6);
+  });
+
+  it('skips a name the page lacks and goes straight to the one it has', async () => {
+    const p = pop();
+    const world = { marks: p.marks, config: p.config, mirrors: { mirrorS3: { [REPORT_REDIRECT]: { status: 200, body: 'redirect page' } } } };
+    await run(world, REPORT);
+    const again = await run(world, REPORT);
+    expect(again.body).toBe('redirect page');
+    expect(again.asked('mirrorS3')).toEqual([REPORT_REDIRECT]);
+    expect(again.logs[0]!.attempts[1]).toMatchObject({ outcome: 'ok', objects: [REPORT_REDIRECT.slice(1)] });
+  });
+
+  it.each<[string, Reply]>([
+    ['503', { status: 503 }],
+    ['403 SignatureDoesNotMatch', { status: 403, body: '<Error><Code>SignatureDoesNotMatch</Code></Error>' }],
+    ['refused connection', { fail: 'refused' }],
+  ])('never remembers a %s: only a bucket saying it lacks the object', async (_name, reply) => {
+    const p = pop();
+    const world = { marks: p.marks, config: p.config, mirrors: { mirrorS3: { ['/www.gov.uk/browse/benefits.html']: reply } } };
+    await run(world, '/browse/benefits');
+    const again = await run(world, '/browse/benefits');
+    expect(again.asked('mirrorS3')).toEqual(['/www.gov.uk/browse/benefits.html']);
+  });
+
+  it('is neither read nor written by an override, nor with mirror_miss_memory_s = 0', async () => {
+    for (const world of [{ headers: { 'Backend-Override': 'mirrorS3' } }, { config: { outageMemoryS: 0, mirrorMissMemoryS: 0 } }]) {
+      const p = pop();
+      await run({ ...world, marks: p.marks }, REPORT);
+      expect(p.marks.calls.filter((c) => c.includes('/mirror-miss/'))).toEqual([]);
+    }
+  });
+
+  it('keeps the count of bucket requests for a flood of one missing page at one walk per memory time', async () => {
+    const p = pop();
+    let bucketRequests = 0;
+    for (let i = 0; i < 100; i++) {
+      const { sent } = await run({ marks: p.marks, config: p.config }, REPORT);
+      bucketRequests += sent.filter((s) => s.backend !== 'origin').length;
+      p.advance(100); // 10 requests a second for 10 s
+    }
+    expect(bucketRequests, 'two walks of six requests, at 0 s and 5 s').toBe(12);
   });
 });

@@ -238,7 +238,7 @@ describe.each(engines())('on $name, a page under the crawler\'s other names', ({
   });
 
   describe.skipIf(!hasCache)('cache (needs a readthrough cache: local runtime only, Viceroy has none)', () => {
-    it('keeps a copy found under a later name 900 s, under that name, like any mirror copy; the first name is asked again (a miss is never cached)', async () => {
+    it('keeps a copy found under a later name 900 s, under that name, like any mirror copy; the first name is asked again once mirror_miss_memory_s has passed (a miss is not stored in the HTTP cache)', async () => {
       await world.set(ORIGIN_DOWN);
       const first = await send(engine.url, '/cache/moved/report.pdf');
       expectAnswer(first, 'mirrorS3', 1, ['origin http-error 503', 'mirrorS3 ok 200 report.pdf.html']);

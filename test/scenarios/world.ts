@@ -20,9 +20,10 @@ export interface World {
   readonly buckets: Record<MirrorName, BucketDir>;
   readonly ports: Record<BackendName, number>;
   /**
-   * fastly.toml's document with its backends pointed at this world's stubs, and the outage memory off
-   * (`outage_memory_s = 0`: one test's origin failures would otherwise make the next test's scope suspect);
-   * `edit` changes the copy, and turns the memory on where a test is about it.
+   * fastly.toml's document with its backends pointed at this world's stubs, and the outage memory and the
+   * mirror miss memory off (`outage_memory_s = 0`, `mirror_miss_memory_s = 0`: one test's origin failures, or
+   * one test's bucket misses, would otherwise change what the next test sees); `edit` changes the copy, and
+   * turns them on where a test is about them.
    */
   manifest(edit?: (doc: ManifestDoc) => void): Record<string, unknown>;
   /** What a mirror's copy of `path` says: `<path> from <mirror>`. */
@@ -84,7 +85,7 @@ export async function startWorld(pages: MirrorPages, ports: Record<BackendName, 
     bucket: bucketBehaviour,
     manifest(edit) {
       const doc = manifestWithPorts(boundPorts);
-      doc.local_server.config_stores.failover_config.contents.outage_memory_s = '0';
+      Object.assign(doc.local_server.config_stores.failover_config.contents, { outage_memory_s: '0', mirror_miss_memory_s: '0' });
       edit?.(doc);
       return doc;
     },
