@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chartSvg } from './chart.ts';
-import { generatedSection, BEGIN, END, ROUND_TRIP_BEGIN, ROUND_TRIP_END, roundTripSection } from './markdown.ts';
+import { EDGE_BEGIN, EDGE_END, edgeSafetySection, generatedSection, BEGIN, END, ROUND_TRIP_BEGIN, ROUND_TRIP_END, roundTripSection } from './markdown.ts';
+import { measureMissFlood, type MissFloodReport } from './miss-flood.ts';
+import { measureSiege, siegePages, type SiegeReport } from './siege.ts';
 import { namesTable } from './names.ts';
 import { runBenchmark } from './measure.ts';
 import { makePageBucket } from './pages.ts';
@@ -201,5 +203,53 @@ describe('bench: the world with real round trips and the outage timeline (tiny p
     expect(md.startsWith(ROUND_TRIP_BEGIN)).toBe(true);
     expect(md.endsWith(ROUND_TRIP_END)).toBe(true);
     expect(md).toContain('![latency over time, one line per variant](chart.svg)');
+  });
+});
+
+describe('bench: the siege and the miss flood (tiny plans)', () => {
+  let siege: SiegeReport;
+  let flood: MissFloodReport;
+
+  it('runs a siege: one client repeating one failing or slow page gives no user a mirror copy', async () => {
+    const plan = { attackRates: [20], userRate: 10, durationMs: 600 };
+    const bucket = await makePageBucket(siegePages(plan));
+    try {
+      siege = await measureSiege(plan, bucket.root);
+    } finally {
+      await bucket.cleanup();
+    }
+    expect(siege.runs.map((r) => `${r.attack} ${r.attackRate}`)).toEqual(['failing 20', 'slow 20']);
+    for (const run of siege.runs) {
+      expect(run.attackRequests).toBe(12);
+      expect(run.userRequests).toBe(6);
+      expect(run.usersWrong).toBe(0);
+      expect(run.usersGivenMirrorCopy, `${run.attack}: users given a mirror copy`).toBe(0);
+      expect(run.usersSeenSuspect, `${run.attack}: users seen suspect`).toBe(0);
+    }
+    expect(siege.runs[0]!.attackServedBy, 'the failing page fails over, for the attacker').toEqual({ mirrorS3: 12 });
+  }, 120_000);
+
+  it('runs a miss flood: with the memory, the buckets are asked far less than once a request', async () => {
+    flood = await (async () => {
+      const bucket = await makePageBucket(['/bench/page-0']);
+      try {
+        return await measureMissFlood({ rate: 20, durationMs: 1000 }, bucket.root);
+      } finally {
+        await bucket.cleanup();
+      }
+    })();
+    const [off, on] = flood.runs;
+    expect(off!.missMemoryS).toBe(0);
+    expect(off!.bucketRequestsPerClientRequest, 'three names on each of three mirrors, every request').toBe(9);
+    expect(on!.bucketRequestsPerClientRequest).toBeLessThan(off!.bucketRequestsPerClientRequest!);
+    for (const run of flood.runs) expect(run.notTheErrorPage).toBe(0);
+  }, 120_000);
+
+  it('renders their tables and the BENCHMARKS.md section', () => {
+    const md = edgeSafetySection(siege, flood, { startedAt: new Date().toISOString(), command: 'vitest', machine: 'test' });
+    expect(md.startsWith(EDGE_BEGIN)).toBe(true);
+    expect(md.endsWith(EDGE_END)).toBe(true);
+    expect(md).toContain('| a page origin fails (500) | 20/s |');
+    expect(md).toContain('| off (mirror_miss_memory_s = 0, as before) | 20 | 20 | 60 | 60 | 60 | 9 | 10 | 0 |');
   });
 });
