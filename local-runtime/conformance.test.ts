@@ -12,67 +12,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startViceroy } from '../viceroy/server.ts';
-import { type LogLine, startLocalRuntime } from './index.ts';
+import { type FixtureEngine, localFixtureEngine, type RunningFixture, viceroyFixtureEngine } from './fixture-engines.ts';
+import { startLocalRuntime } from './index.ts';
 import { HOOKS_WITHOUT_HTTP_CACHE } from './http-cache.ts';
-import { backendsManifest, FIXTURE_MANIFEST, FIXTURE_SERVICE, FIXTURES, type FixtureBackends, type Origin, startFixtureBackends } from './test-helpers.ts';
+import { backendsManifest, FIXTURE_SERVICE, type FixtureBackends, type Origin, startFixtureBackends } from './test-helpers.ts';
 
 const NETWORK_ERROR = { name: 'NetworkError', message: 'NetworkError when attempting to fetch resource.', isDOMException: true };
 /** Reading a body that breaks off: the body host call's own errors, not a NetworkError. */
 const BODY_ENDED_EARLY = { name: 'Error', message: 'read_from_handle_all: HTTP incomplete message error. A stream ended unexpectedly.\n', isDOMException: false };
 const BODY_TIMED_OUT = { name: 'Error', message: 'read_from_handle_all: Generic error value. This means that some unexpected error occurred during a hostcall.\n', isDOMException: false };
 
-interface Running {
-  readonly url: string;
-  readonly logs: LogLine[];
-  waitForLogs(count: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-interface FixtureEngine {
-  readonly name: 'local-runtime' | 'viceroy';
-  /** Work before the first start (compiling the fixture to wasm). */
-  prepare?(): Promise<void>;
-  cleanup?(): void;
-  start(manifest: Record<string, unknown>): Promise<Running>;
-}
-
 const run = promisify(execFile);
-
-const local: FixtureEngine = {
-  name: 'local-runtime',
-  async start(manifest) {
-    const rt = await startLocalRuntime({ manifest, manifestPath: FIXTURE_MANIFEST, entry: FIXTURE_SERVICE, httpCache: false, echoLogs: false, errorLog: () => undefined });
-    return {
-      url: rt.url,
-      logs: rt.logs,
-      waitForLogs: async (n) => expect(rt.logs.length).toBeGreaterThanOrEqual(n),
-      close: () => rt.close(),
-    };
-  },
-};
-
-function viceroy(path: string): FixtureEngine {
-  const dir = mkdtempSync(join(tmpdir(), 'govuk-failover-fixture-'));
-  const wasm = join(dir, 'fixture.wasm');
-  return {
-    name: 'viceroy',
-    async prepare() {
-      await run('npx', ['js-compute-runtime', '--enable-http-cache', FIXTURE_SERVICE, wasm], { timeout: 300_000 });
-    },
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-    // Viceroy reads relative store files from its working directory, the double from the manifest's.
-    start: (manifest) => startViceroy({ viceroy: path, wasm, manifest, cwd: FIXTURES }),
-  };
-}
-
 const chosen = inject('viceroy');
-const ENGINES: FixtureEngine[] = 'path' in chosen ? [local, viceroy(chosen.path)] : [local];
+const ENGINES: FixtureEngine[] = 'path' in chosen ? [localFixtureEngine(FIXTURE_SERVICE, { httpCache: false }), viceroyFixtureEngine(chosen.path, FIXTURE_SERVICE)] : [localFixtureEngine(FIXTURE_SERVICE, { httpCache: false })];
 
 describe.each(ENGINES)('on $name: the fixture service', (engine) => {
   let backends: FixtureBackends;
   let origin: Origin;
-  let rt: Running;
+  let rt: RunningFixture;
 
   async function getJson(path: string): Promise<{ status: number; body: any; headers: Headers }> {
     const r = await fetch(rt.url + path);

@@ -1,148 +1,60 @@
 /**
  * The backend `fetch` of the local runtime, with an in-memory model of
  * Fastly's readthrough (HTTP) cache as js-compute drives it when built with
- * --enable-http-cache (runtime/fastly/builtins/fetch/fetch.cpp):
+ * --enable-http-cache (runtime/fastly/builtins/fetch/fetch.cpp), held to
+ * js-compute-runtime's own integration tests (local-runtime/README.md lists
+ * each route and the test that ports it):
  *
  * - only GET/HEAD that are not `pass` go through the cache; the key is the
  *   request's Host (header, else URL authority) plus path and query, or the
- *   `cacheKey` the service set; the backend is NOT part of the key;
- * - freshness: Surrogate-Control max-age, Cache-Control s-maxage, max-age,
- *   Expires, else 3600 s; `private` / `no-store` are not stored (Fastly's docs
- *   say `no-cache` is ignored by Fastly, so it is ignored here); statuses
- *   200 203 300 301 302 404 410 are stored by default; a `'override'`
- *   CacheOverride forces ttl / swr / staleIfError;
- * - on a miss `beforeSend(request)` runs, then the backend is called, then
- *   `afterSend(candidate)` may change status, headers, ttl, swr, staleIfError
- *   and return `{cache: true | false | 'uncacheable', bodyTransformFn}`;
+ *   `cacheKey` the service set; the backend is NOT part of the key; what the
+ *   headers say is http-cache-store.ts;
+ * - a fresh hit runs no hook; a miss runs `beforeSend(request)`, then the
+ *   backend, then `afterSend(candidate)` (cache-response.ts), which may change
+ *   status, headers and cache options and return `{cache: true | false |
+ *   'uncacheable', bodyTransformFn}`; with no `ttl` set, headers changed in
+ *   the hook decide the stored copy's lifetime; `cache: true` stores whatever
+ *   the headers say, and the answer is then read back from the cache (a new
+ *   Response, the candidate's options moved to it); otherwise the candidate
+ *   itself is the answer; `'uncacheable'` sends each later request for the
+ *   key to the backend on its own;
+ * - requests for a key already being fetched wait for that fetch and get its
+ *   stored copy as a hit (request collapsing), or fetch themselves when it
+ *   stored nothing;
  * - a stale object inside its stale-if-error window is served (with
  *   `maskedError` set) when the backend fetch fails, `beforeSend` throws or
  *   `afterSend` throws; a 5xx answer is handed to the service like any other,
  *   as on Fastly (an `afterSend` that throws on a 5xx when
  *   `candidate.staleIfErrorAvailable()` is true gets the stale object);
  * - inside stale-while-revalidate the stale object is served and refreshed in
- *   the background.
+ *   the background, with that request's hooks, after it has been answered;
+ * - what comes back carries `x-cache` and `x-cache-hits` (pass: neither).
  *
  * With the cache off (Viceroy, which has no HTTP cache hostcalls), a fetch
  * whose CacheOverride has hooks throws synchronously, like js-compute does.
  */
+import { createHash } from 'node:crypto';
 import type { BackendDef, CacheOverrideLike, HostFetchOptions } from './context.ts';
 import type { Clock } from './clock.ts';
+import { addDeliveryHeaders, type CacheOptions, makeCandidate, withCacheInfo } from './cache-response.ts';
+import {
+  ageMs,
+  type HttpCacheStore,
+  isFresh,
+  policyFromHeaders,
+  remainingTtl,
+  type StoredObject,
+  withinStaleIfError,
+  withinSwr,
+} from './http-cache-store.ts';
 import { networkError, responseHeaders, sendUpstream, UpstreamBody, type BackendPool, type Inflight } from './upstream.ts';
 
-export const DEFAULT_TTL_SECONDS = 3600;
-const CACHEABLE_STATUSES = new Set([200, 203, 300, 301, 302, 404, 410]);
+export { DEFAULT_TTL_SECONDS, HttpCacheStore, policyFromHeaders } from './http-cache-store.ts';
+
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /** js-compute's message when hooks are used on a host without the HTTP cache API (Viceroy). */
 export const HOOKS_WITHOUT_HTTP_CACHE = 'HTTP caching API is not enabled; please contact support for help';
-
-export interface StoredObject {
-  status: number;
-  statusText: string;
-  headers: [string, string][];
-  body: Uint8Array;
-  storedAt: number;
-  initialAgeSeconds: number;
-  ttl: number;
-  swr: number;
-  staleIfError: number;
-  varyNames: string[];
-  varyValues: (string | null)[];
-  surrogateKeys: string[];
-  pci: boolean;
-}
-
-function directives(value: string | null): Map<string, string | true> {
-  const out = new Map<string, string | true>();
-  if (!value) return out;
-  for (const part of value.split(',')) {
-    const [rawKey, ...rest] = part.split('=');
-    const key = rawKey?.trim().toLowerCase();
-    if (!key) continue;
-    if (out.has(key)) continue;
-    out.set(key, rest.length === 0 ? true : rest.join('=').trim().replace(/^"|"$/g, ''));
-  }
-  return out;
-}
-
-function seconds(v: string | true | undefined): number | undefined {
-  if (typeof v !== 'string' || !/^\d+$/.test(v)) return undefined;
-  return Number(v);
-}
-
-export interface CachePolicy {
-  cacheable: boolean;
-  ttl: number;
-  swr: number;
-  staleIfError: number;
-  initialAgeSeconds: number;
-}
-
-/** What Fastly's readthrough cache reads from a backend response's headers. */
-export function policyFromHeaders(status: number, headers: Headers, now: number): CachePolicy {
-  const sc = directives(headers.get('surrogate-control'));
-  const cc = directives(headers.get('cache-control'));
-  let ttl = seconds(sc.get('max-age')) ?? seconds(cc.get('s-maxage')) ?? seconds(cc.get('max-age'));
-  if (ttl === undefined && headers.has('expires')) {
-    const expires = Date.parse(headers.get('expires')!);
-    const date = Date.parse(headers.get('date') ?? '');
-    ttl = Number.isNaN(expires) ? 0 : Math.max(0, Math.floor((expires - (Number.isNaN(date) ? now : date)) / 1000));
-  }
-  const vary = headers.get('vary');
-  return {
-    cacheable:
-      CACHEABLE_STATUSES.has(status) && !cc.has('private') && !cc.has('no-store') && !sc.has('no-store') && vary?.trim() !== '*',
-    ttl: ttl ?? DEFAULT_TTL_SECONDS,
-    swr: seconds(sc.get('stale-while-revalidate')) ?? seconds(cc.get('stale-while-revalidate')) ?? 0,
-    staleIfError: seconds(sc.get('stale-if-error')) ?? seconds(cc.get('stale-if-error')) ?? 0,
-    initialAgeSeconds: seconds(headers.get('age')?.trim() ?? undefined) ?? 0,
-  };
-}
-
-export function ageMs(obj: StoredObject, now: number): number {
-  return obj.initialAgeSeconds * 1000 + Math.max(0, now - obj.storedAt);
-}
-
-function isFresh(obj: StoredObject, now: number): boolean {
-  return ageMs(obj, now) < obj.ttl * 1000;
-}
-function withinSwr(obj: StoredObject, now: number): boolean {
-  return ageMs(obj, now) < (obj.ttl + obj.swr) * 1000;
-}
-function withinStaleIfError(obj: StoredObject, now: number): boolean {
-  return ageMs(obj, now) < (obj.ttl + obj.staleIfError) * 1000;
-}
-
-/** The per-instance object store: key → variants (by Vary). */
-export class HttpCacheStore {
-  readonly #objects = new Map<string, StoredObject[]>();
-
-  lookup(key: string, requestHeaders: Headers, now: number): StoredObject | undefined {
-    const variants = this.#objects.get(key);
-    if (!variants) return undefined;
-    const alive = variants.filter((o) => withinSwr(o, now) || withinStaleIfError(o, now));
-    if (alive.length === 0) this.#objects.delete(key);
-    else if (alive.length !== variants.length) this.#objects.set(key, alive);
-    return alive.find((o) => o.varyNames.every((name, i) => requestHeaders.get(name) === o.varyValues[i]));
-  }
-
-  insert(key: string, obj: StoredObject): void {
-    const others = (this.#objects.get(key) ?? []).filter(
-      (o) => !(o.varyNames.join() === obj.varyNames.join() && o.varyValues.join('\0') === obj.varyValues.join('\0')),
-    );
-    this.#objects.set(key, [obj, ...others]);
-  }
-
-  get size(): number {
-    let n = 0;
-    for (const v of this.#objects.values()) n += v.length;
-    return n;
-  }
-
-  clear(): void {
-    this.#objects.clear();
-  }
-}
 
 export interface FetchEnv {
   backends: ReadonlyMap<string, BackendDef>;
@@ -157,42 +69,6 @@ export interface FetchEnv {
   onError?: (message: string) => void;
 }
 
-interface CacheProps {
-  cached?: boolean;
-  stale?: boolean;
-  ttl?: number;
-  age?: number;
-  swr?: number;
-  staleIfError?: number;
-  maskedError?: unknown;
-  surrogateKeys?: string[];
-  vary?: string[];
-  pci?: boolean;
-}
-
-function decorate(response: Response, props: CacheProps): Response {
-  for (const [k, v] of Object.entries({
-    cached: undefined,
-    stale: undefined,
-    ttl: undefined,
-    age: undefined,
-    swr: undefined,
-    staleIfError: undefined,
-    maskedError: undefined,
-    surrogateKeys: undefined,
-    vary: undefined,
-    pci: undefined,
-    ...props,
-  })) {
-    Object.defineProperty(response, k, { value: v, enumerable: true, configurable: true, writable: true });
-  }
-  Object.defineProperty(response, 'staleWhileRevalidate', {
-    get: () => (response as unknown as { swr?: number }).swr,
-    configurable: true,
-  });
-  return response;
-}
-
 function cacheKeyFor(request: Request, override: string | undefined): string {
   if (override !== undefined) return `key:${override}`;
   const url = new URL(request.url);
@@ -200,24 +76,21 @@ function cacheKeyFor(request: Request, override: string | undefined): string {
   return `url:${host.toLowerCase()}${url.pathname}${url.search}`;
 }
 
-function hit(obj: StoredObject, method: string, now: number, stale: boolean, maskedError?: unknown): Response {
+/** Fastly's default surrogate key for an object: one opaque key, derived from its cache key. */
+function defaultSurrogateKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** A stored object served from the cache. */
+function hit(obj: StoredObject, request: Request, now: number, stale: boolean, maskedError?: unknown): Response {
+  obj.hits++;
   const headers = new Headers(obj.headers);
-  const age = Math.floor(ageMs(obj, now) / 1000);
-  headers.set('age', String(age));
-  const noBody = method === 'HEAD' || NULL_BODY_STATUSES.has(obj.status);
+  const age = ageMs(obj, now) / 1000;
+  headers.set('age', String(Math.floor(age)));
+  const noBody = request.method === 'HEAD' || NULL_BODY_STATUSES.has(obj.status);
   const response = new Response(noBody ? null : obj.body.slice(), { status: obj.status, statusText: obj.statusText, headers });
-  return decorate(response, {
-    cached: true,
-    stale,
-    ttl: obj.ttl,
-    age,
-    swr: obj.swr,
-    staleIfError: obj.staleIfError,
-    maskedError,
-    surrogateKeys: obj.surrogateKeys,
-    vary: obj.varyNames,
-    pci: obj.pci,
-  });
+  withCacheInfo(response, { cached: true, stale, age, ttl: remainingTtl(obj, now), swr: obj.swr, staleIfError: obj.staleIfError, vary: obj.varyNames, surrogateKeys: obj.surrogateKeys, pci: obj.pci, maskedError });
+  return addDeliveryHeaders(response, obj, request.headers);
 }
 
 /** The host side of the service's `fetch`. Throws synchronously where js-compute does. */
@@ -240,14 +113,18 @@ export function hostFetch(env: FetchEnv, request: Request, options: HostFetchOpt
 
   const cacheable = env.cache !== undefined && !pass && (request.method === 'GET' || request.method === 'HEAD');
   if (!cacheable) {
-    return direct(env, backend, request).then(({ response }) =>
-      decorate(response, env.cache ? { cached: false, stale: false } : {}),
-    );
+    return direct(env, backend, request).then(({ response }) => {
+      if (!env.cache) return response;
+      withCacheInfo(response, { cached: false, stale: false });
+      // A request the cache does not take (a POST) is a miss; a pass is not seen by the cache at all.
+      return pass ? response : addDeliveryHeaders(response, null, request.headers);
+    });
   }
   return throughCache(env, env.cache!, backend, request, co, options.cacheKey);
 }
 
-async function direct(env: FetchEnv, backend: BackendDef, request: Request): Promise<{ response: Response; body?: UpstreamBody }> {
+/** `record`: the body may be stored, so every chunk is kept for the cache however late it is read. */
+async function direct(env: FetchEnv, backend: BackendDef, request: Request, record = false): Promise<{ response: Response; body?: UpstreamBody }> {
   const res = await sendUpstream(backend, request, { inflight: env.inflight, pool: env.pool, onError: env.onError });
   const headers = responseHeaders(res);
   const status = res.statusCode ?? 502;
@@ -256,7 +133,7 @@ async function direct(env: FetchEnv, backend: BackendDef, request: Request): Pro
     res.resume();
     return { response: new Response(null, { status, statusText: res.statusMessage, headers }) };
   }
-  const body = new UpstreamBody(res, backend.betweenBytesTimeoutMs, env.inflight);
+  const body = new UpstreamBody(res, backend.betweenBytesTimeoutMs, env.inflight, record);
   return { response: new Response(body.stream, { status, statusText: res.statusMessage, headers }), body };
 }
 
@@ -269,19 +146,78 @@ async function throughCache(
   cacheKey: string | undefined,
 ): Promise<Response> {
   const key = cacheKeyFor(request, cacheKey);
-  const found = cache.lookup(key, request.headers, env.clock.now());
-  if (found) {
-    const now = env.clock.now();
-    if (isFresh(found, now)) return hit(found, request.method, now, false);
-    if (withinSwr(found, now)) {
-      const revalidation = fetchAndStore(env, cache, backend, request.clone(), co, key, found).then(async (r) => {
-        await r.arrayBuffer().catch(() => undefined);
-      });
+  const lookedUp = lookup(cache, key, request, env.clock.now());
+  if (lookedUp.response) {
+    if (lookedUp.revalidate) {
+      const stale = lookedUp.stale;
+      // The refresh runs this request's hooks once the request has its answer.
+      const revalidation = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => fetchAndStore(env, cache, backend, request.clone(), co, key, stale))
+        .then(async (r) => {
+          await r.arrayBuffer().catch(() => undefined);
+        });
       env.background(revalidation.catch(() => undefined));
-      return hit(found, request.method, now, true);
     }
+    return lookedUp.response;
   }
-  return fetchAndStore(env, cache, backend, request, co, key, found);
+  // A fetch for this key is under way: wait for what it stores (unless the key is marked uncacheable).
+  const leader = cache.isUncacheable(key, env.clock.now()) ? undefined : cache.inflight(key);
+  if (leader) {
+    await leader.done.catch(() => undefined);
+    const after = lookup(cache, key, request, env.clock.now());
+    if (after.response && !after.revalidate) return after.response;
+    return fetchAndStore(env, cache, backend, request, co, key, lookedUp.stale);
+  }
+  // This request leads: the others wait until it has stored its answer, or decided not to.
+  let settle!: (obj: StoredObject | undefined) => void;
+  cache.lead(key, new Promise<StoredObject | undefined>((resolve) => (settle = resolve)));
+  try {
+    return await fetchAndStore(env, cache, backend, request, co, key, lookedUp.stale, settle);
+  } catch (err) {
+    settle(undefined);
+    throw err;
+  }
+}
+
+/** A fresh hit, a stale one inside stale-while-revalidate (to be refreshed), or nothing usable (and the stale object, if any). */
+function lookup(cache: HttpCacheStore, key: string, request: Request, now: number): { response?: Response; revalidate?: boolean; stale?: StoredObject } {
+  const found = cache.lookup(key, request.headers, now);
+  if (!found) return {};
+  if (isFresh(found, now)) return { response: hit(found, request, now, false) };
+  if (withinSwr(found, now)) return { response: hit(found, request, now, true), revalidate: true, stale: found };
+  return { stale: found };
+}
+
+/** The options the candidate starts with: the override's where it sets them, else what the headers say. */
+function initialOptions(response: Response, co: CacheOverrideLike | undefined, key: string, now: number): CacheOptions & { age: number } {
+  const policy = policyFromHeaders(response.status, response.headers, now);
+  const override = co?.mode === 'override' ? co : undefined;
+  const surrogate = override?.surrogateKey ?? response.headers.get('surrogate-key');
+  return {
+    age: policy.initialAgeSeconds,
+    ttl: override?.ttl ?? Math.max(0, policy.ttl - policy.initialAgeSeconds),
+    swr: override?.swr ?? policy.swr,
+    staleIfError: override?.staleIfError ?? policy.staleIfError,
+    vary: (response.headers.get('vary') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    surrogateKeys: surrogate ? surrogate.split(/\s+/).filter(Boolean) : [defaultSurrogateKey(key)],
+    pci: override?.pci ?? false,
+  };
+}
+
+type AfterSendResult = { cache?: boolean | 'uncacheable'; bodyTransformFn?: (b: Uint8Array) => Uint8Array | PromiseLike<Uint8Array> } | undefined;
+
+/** What js-compute accepts from afterSend. */
+function checkAfterSendResult(out: unknown): AfterSendResult {
+  if (out === undefined || out === null) return undefined;
+  if (typeof out !== 'object') throw new TypeError('afterSend must return undefined or a CacheOptions object');
+  const { cache, bodyTransformFn } = out as Record<string, unknown>;
+  if (cache !== undefined && typeof cache !== 'boolean' && cache !== 'uncacheable') {
+    throw new TypeError(`Request cache hook: afterSend() must return a 'cache' property that is a boolean or 'uncacheable'`);
+  }
+  if (bodyTransformFn !== undefined && typeof bodyTransformFn !== 'function') {
+    throw new TypeError(`Request cache hook: afterSend() must return a 'bodyTransformFn' property that is a function`);
+  }
+  return out as AfterSendResult;
 }
 
 async function fetchAndStore(
@@ -292,10 +228,12 @@ async function fetchAndStore(
   co: CacheOverrideLike | undefined,
   key: string,
   stale: StoredObject | undefined,
+  stored: (obj: StoredObject | undefined) => void = () => undefined,
 ): Promise<Response> {
   const staleFallback = (err: unknown): Response => {
+    stored(undefined);
     const now = env.clock.now();
-    if (stale && withinStaleIfError(stale, now)) return hit(stale, request.method, now, true, err);
+    if (stale && withinStaleIfError(stale, now)) return hit(stale, request, now, true, err);
     throw err;
   };
 
@@ -303,115 +241,88 @@ async function fetchAndStore(
   let body: UpstreamBody | undefined;
   try {
     if (co?.beforeSend) await co.beforeSend(request);
-    ({ response, body } = await direct(env, backend, request));
+    ({ response, body } = await direct(env, backend, request, true));
   } catch (err) {
     return staleFallback(err);
   }
 
   const receivedAt = env.clock.now();
-  const policy = policyFromHeaders(response.status, response.headers, receivedAt);
-  const override = co?.mode === 'override' ? co : undefined;
-  let status = response.status;
-  let ttl = override?.ttl ?? policy.ttl;
-  let swr = override?.swr ?? policy.swr;
-  let staleIfError = override?.staleIfError ?? policy.staleIfError;
-  const surrogateKeys = (override?.surrogateKey ?? response.headers.get('surrogate-key') ?? '').split(/\s+/).filter(Boolean);
-  const pci = override?.pci ?? false;
-  const nonNegative = (field: string, v: unknown): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new TypeError(`Response set: ${field} must be a non-negative number`);
-    return Math.floor(n);
-  };
-  Object.defineProperties(response, {
-    status: { get: () => status, set: (v: number) => (status = Number(v)), configurable: true, enumerable: true },
-    ttl: { get: () => ttl, set: (v: number) => (ttl = nonNegative('ttl', v)), configurable: true, enumerable: true },
-    swr: { get: () => swr, set: (v: number) => (swr = nonNegative('swr', v)), configurable: true, enumerable: true },
-    staleWhileRevalidate: { get: () => swr, set: (v: number) => (swr = nonNegative('swr', v)), configurable: true },
-    staleIfError: {
-      get: () => staleIfError,
-      set: (v: number) => (staleIfError = nonNegative('staleIfError', v)),
-      configurable: true,
-      enumerable: true,
-    },
-    age: { value: policy.initialAgeSeconds, configurable: true, enumerable: true, writable: true },
-    cached: { value: false, configurable: true, enumerable: true, writable: true },
-    stale: { value: false, configurable: true, enumerable: true, writable: true },
-    maskedError: { value: undefined, configurable: true, enumerable: true, writable: true },
-    surrogateKeys: { value: surrogateKeys, configurable: true, enumerable: true, writable: true },
-    pci: { value: pci, configurable: true, enumerable: true, writable: true },
-    staleIfErrorAvailable: {
-      value: () => stale !== undefined && withinStaleIfError(stale, env.clock.now()),
-      configurable: true,
-    },
-  });
-
-  let decision: { cache?: boolean | 'uncacheable'; bodyTransformFn?: (b: Uint8Array) => Uint8Array | PromiseLike<Uint8Array> } | undefined;
+  const originalStatus = response.status;
+  const candidate = makeCandidate(response, initialOptions(response, co, key, receivedAt), () => stale !== undefined && withinStaleIfError(stale, env.clock.now()));
+  let decision: AfterSendResult;
   try {
-    const out = co?.afterSend ? await co.afterSend(response) : undefined;
-    if (out !== undefined && out !== null && typeof out !== 'object') {
-      throw new TypeError('afterSend must return undefined or a CacheOptions object');
-    }
-    decision = out as typeof decision;
+    decision = checkAfterSendResult(co?.afterSend ? await co.afterSend(candidate.response) : undefined);
   } catch (err) {
+    candidate.close();
     await response.body?.cancel().catch(() => undefined);
     return staleFallback(err);
   }
-  delete (response as { staleIfErrorAvailable?: unknown }).staleIfErrorAvailable;
-  Object.defineProperty(response, 'staleIfErrorAvailable', {
-    value: () => {
-      throw new TypeError('Response.staleIfErrorAvailable(): can only be called on candidate responses inside afterSend callback');
-    },
-    configurable: true,
-  });
+  candidate.close();
 
-  const defaultStore = policyFromHeaders(status, response.headers, receivedAt).cacheable;
-  const store =
-    request.method === 'GET' &&
-    (decision?.cache === true ? true : decision?.cache === false || decision?.cache === 'uncacheable' ? false : defaultStore);
-  if (!store) return response;
+  // Headers changed in the hook, with no TTL set by it, decide the copy's lifetime anew.
+  const options = candidate.options;
+  // Storage by default is decided for the status the backend sent; the stored copy keeps the one the hook set.
+  const policy = policyFromHeaders(originalStatus, response.headers, receivedAt);
+  if (candidate.headersChanged() && !candidate.ttlSet) {
+    options.ttl = Math.max(0, policy.ttl - policy.initialAgeSeconds);
+    if (co?.mode !== 'override' || co.swr === undefined) options.swr = policy.swr;
+    if (co?.mode !== 'override' || co.staleIfError === undefined) options.staleIfError = policy.staleIfError;
+  }
+  if (decision?.cache === 'uncacheable') cache.recordUncacheable(key, receivedAt + (options.ttl + policy.initialAgeSeconds) * 1000);
+  const store = request.method === 'GET' && (decision?.cache === true ? true : decision?.cache === undefined ? policy.cacheable : false);
+  if (!store) {
+    stored(undefined);
+    return addDeliveryHeaders(response, null, request.headers);
+  }
 
-  const varyNames = (response.headers.get('vary') ?? '')
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
   const snapshot = (bytes: Uint8Array): StoredObject => ({
-    status,
+    status: candidate.status,
     statusText: response.statusText,
     headers: [...response.headers],
     body: bytes,
     storedAt: receivedAt,
     initialAgeSeconds: policy.initialAgeSeconds,
-    ttl,
-    swr,
-    staleIfError,
-    varyNames,
-    varyValues: varyNames.map((n) => request.headers.get(n)),
-    surrogateKeys,
-    pci,
+    ttl: options.ttl,
+    swr: options.swr,
+    staleIfError: options.staleIfError,
+    varyNames: options.vary.map((name) => name.toLowerCase()),
+    varyValues: options.vary.map((name) => request.headers.get(name)),
+    surrogateKeys: options.surrogateKeys,
+    pci: options.pci,
+    hits: 0,
   });
+  const insert = (obj: StoredObject) => {
+    cache.insert(key, obj);
+    stored(obj);
+    return obj;
+  };
 
+  // The answer is read back from the cache: a new Response; the candidate's options move to it.
+  candidate.handOver();
+  const readBack = (bodyInit: BodyInit | null) => {
+    const fresh = new Response(bodyInit, { status: candidate.status, statusText: response.statusText, headers: response.headers });
+    withCacheInfo(fresh, { cached: false, stale: false, age: policy.initialAgeSeconds, ...options });
+    return addDeliveryHeaders(fresh, null, request.headers);
+  };
   const transform = decision?.bodyTransformFn;
   if (!body) {
-    cache.insert(key, snapshot(new Uint8Array(0)));
-    return response;
+    insert(snapshot(new Uint8Array(0)));
+    return readBack(null);
   }
   if (transform) {
     const bytes = await body.drain();
     const out = await transform(bytes);
     if (!(out instanceof Uint8Array)) throw new TypeError('transformBodyFn did not return a valid array buffer or promise for an array buffer');
-    const obj = snapshot(out);
-    cache.insert(key, obj);
-    const fresh = hit(obj, request.method, env.clock.now(), false);
-    (fresh as unknown as { cached: boolean }).cached = false;
-    return fresh;
+    insert(snapshot(out));
+    return readBack(out.slice());
   }
   env.background(
     body.drain().then(
-      (bytes) => cache.insert(key, snapshot(bytes)),
-      () => undefined,
+      (bytes) => insert(snapshot(bytes)),
+      () => stored(undefined),
     ),
   );
-  return response;
+  return readBack(body.stream);
 }
 
 export { networkError };

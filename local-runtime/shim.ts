@@ -3,10 +3,12 @@
  * references to `fetch`, `addEventListener`, `Request` and `Response` resolve
  * to these, so the test process's own globals stay Node's.
  */
+import { createHash } from 'node:crypto';
 import { anyHost, refuseAtInit, requestHost, slot, type CacheOverrideLike } from './context.ts';
 import { Backend, defaultBackend } from './fastly/backend.ts';
 import { CacheOverride, type CacheOverrideMode, type ICacheOverride } from './fastly/cache-override.ts';
 import { markFetchedHeaders } from './fetched-headers.ts';
+import { STALE_IF_ERROR_AVAILABLE_OUTSIDE_AFTER_SEND } from './cache-response.ts';
 
 const NodeRequest = globalThis.Request;
 const NodeResponse = globalThis.Response;
@@ -54,8 +56,8 @@ class FastlyRequest extends NodeRequest {
     const ex: Extras = { ...inherited };
     if (backend !== undefined) ex.backend = typeof backend === 'string' ? backend : String(backend.name);
     if (cacheOverride !== undefined) ex.cacheOverride = toCacheOverride(cacheOverride);
-    if (cacheKey !== undefined) ex.cacheKey = String(cacheKey);
     extras.set(this, ex);
+    if (cacheKey !== undefined) this.setCacheKey(cacheKey);
   }
 
   get backend(): Backend | undefined {
@@ -73,8 +75,18 @@ class FastlyRequest extends NodeRequest {
     (extras.get(this) ?? extras.set(this, {}).get(this)!).cacheOverride = toCacheOverride(override);
   }
 
+  /**
+   * As js-compute: the key goes through ToString, the request gets Fastly's
+   * `fastly-xqd-cache-key` header (the key's SHA-256, upper-case hex), and
+   * the HTTP cache looks the request up by the key.
+   */
   setCacheKey(key: string): void {
-    (extras.get(this) ?? extras.set(this, {}).get(this)!).cacheKey = String(key);
+    if (arguments.length < 1) throw new TypeError('setCacheKey: At least 1 argument required, but only 0 passed');
+    // SpiderMonkey's words for a Symbol, where V8 would say "Cannot convert a Symbol value to a string".
+    if (typeof key === 'symbol') throw new TypeError("can't convert symbol to string");
+    const text = `${key}`;
+    this.headers.set('fastly-xqd-cache-key', createHash('sha256').update(text).digest('hex').toUpperCase());
+    (extras.get(this) ?? extras.set(this, {}).get(this)!).cacheKey = text;
   }
 
   setManualFramingHeaders(_manual: boolean): void {}
@@ -89,12 +101,41 @@ class FastlyRequest extends NodeRequest {
 
 export { FastlyRequest as Request };
 
+/** The cache properties a Response made by the service has: none (js-compute: undefined, and setters that throw). */
+const CACHE_PROPERTIES = ['ttl', 'swr', 'staleIfError', 'vary', 'surrogateKeys', 'pci'] as const;
+
 /** Response, which js-compute refuses to construct at init time (Wizer), like Request. */
 class FastlyResponse extends NodeResponse {
   constructor(body?: BodyInit | null, init?: ResponseInit) {
     refuseAtInit('The Response builtin');
     super(body, init);
   }
+
+  get cached(): undefined {
+    return undefined;
+  }
+  get stale(): undefined {
+    return undefined;
+  }
+  get age(): undefined {
+    return undefined;
+  }
+  get maskedError(): undefined {
+    return undefined;
+  }
+
+  staleIfErrorAvailable(): never {
+    throw new TypeError(STALE_IF_ERROR_AVAILABLE_OUTSIDE_AFTER_SEND);
+  }
+}
+for (const name of [...CACHE_PROPERTIES, 'staleWhileRevalidate']) {
+  Object.defineProperty(FastlyResponse.prototype, name, {
+    configurable: true,
+    get: () => undefined,
+    set: () => {
+      throw new TypeError(`Response set: ${name === 'staleWhileRevalidate' ? 'swr' : name} must be set only on unsent cache transaction responses`);
+    },
+  });
 }
 
 export { FastlyResponse as Response };

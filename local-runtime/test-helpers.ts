@@ -129,3 +129,36 @@ export async function startFixtureBackends(): Promise<FixtureBackends> {
     },
   };
 }
+
+export const FASTLY_CACHE_ROUTES = join(FIXTURES, 'fastly-cache-routes.js');
+
+/**
+ * A stand-in for http-me.fastly.dev, the backend of js-compute-runtime's
+ * cache tests, with what those tests use of it: `/anything/…` echoes the
+ * request as JSON (its `url` is the path and query, its `headers` the
+ * request's), with CORS headers and no cache headers; `/now…` answers the
+ * time and a counter, new every time; `?status=N` sets the status,
+ * `?header=Name:Value` adds a header, a `/body=text` segment sets the body.
+ */
+export async function startHttpMe(): Promise<Origin> {
+  let served = 0;
+  return startOrigin((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://http-me.test');
+    const status = Number(url.searchParams.get('status') ?? '200');
+    const headers: Record<string, string> = {};
+    for (const header of url.searchParams.getAll('header')) {
+      const colon = header.indexOf(':');
+      if (colon > 0) headers[header.slice(0, colon)] = header.slice(colon + 1);
+    }
+    const bodySegment = url.pathname.split('/').find((segment) => segment.startsWith('body='));
+    let body: string;
+    if (bodySegment !== undefined) body = decodeURIComponent(bodySegment.slice('body='.length));
+    else if (url.pathname.startsWith('/anything')) {
+      Object.assign(headers, { 'content-type': 'application/json', 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' });
+      // httpbin's shape, as http-me answers: well over 200 characters for any request.
+      body = JSON.stringify({ args: Object.fromEntries(url.searchParams), data: '', files: {}, form: {}, headers: req.headers, json: null, method: req.method, origin: req.socket.remoteAddress, url: req.url }, null, 2);
+    } else body = `now ${Date.now()} #${++served}\n`;
+    res.writeHead(status, headers);
+    res.end(status === 304 ? undefined : body);
+  });
+}

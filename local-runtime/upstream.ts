@@ -275,7 +275,11 @@ export class UpstreamBody {
   #captured?: { resolve: (body: Uint8Array) => void; reject: (err: unknown) => void };
   readonly #untrack: () => void;
 
-  constructor(res: IncomingMessage, betweenBytesMs: number | undefined, inflight: Inflight) {
+  #failure?: unknown;
+
+  /** `record`: keep every chunk from the start, so that `drain` has the whole body however late it is called (a body the cache may store). */
+  constructor(res: IncomingMessage, betweenBytesMs: number | undefined, inflight: Inflight, record = false) {
+    if (record) this.#chunks = [];
     this.#res = res;
     this.#betweenBytesMs = betweenBytesMs;
     this.#untrack = inflight.add(() => this.#fail(bodyReadError('timed-out')));
@@ -295,6 +299,7 @@ export class UpstreamBody {
           this.#resume();
         },
         cancel: () => {
+          this.#failure = new Error('body cancelled');
           this.#finish();
           res.destroy();
           this.#captured?.reject(new Error('body cancelled'));
@@ -306,7 +311,8 @@ export class UpstreamBody {
 
   /** Reads the whole body now; resolves with its bytes (the stream still yields them). */
   drain(): Promise<Uint8Array> {
-    this.#chunks = [];
+    if (this.#done) return this.#failure === undefined && this.#chunks ? Promise.resolve(concat(this.#chunks)) : Promise.reject(this.#failure ?? new Error('drain: the body was read before it was recorded'));
+    this.#chunks ??= [];
     const p = new Promise<Uint8Array>((resolve, reject) => {
       this.#captured = { resolve, reject };
     });
@@ -363,6 +369,7 @@ export class UpstreamBody {
 
   #fail(err: unknown): void {
     if (this.#done) return;
+    this.#failure = err;
     this.#finish();
     this.#res.destroy();
     try {

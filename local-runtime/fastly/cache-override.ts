@@ -35,7 +35,7 @@ function toInt32(value: unknown, field: string): number {
   return n;
 }
 
-export class CacheOverride {
+class CacheOverrideObject {
   #mode: CacheOverrideMode = 'none';
   #ttl?: number;
   #swr?: number;
@@ -148,3 +148,11 @@ export class CacheOverride {
     this.#afterSend = fn as Hook as ICacheOverride['afterSend'];
   }
 }
+
+/** Called without `new`, js-compute's builtin throws its own TypeError (a class would throw V8's). */
+export const CacheOverride = new Proxy(CacheOverrideObject, {
+  apply(): never {
+    throw new TypeError('calling a builtin CacheOverride constructor without new is forbidden');
+  },
+});
+export type CacheOverride = CacheOverrideObject;

@@ -2,8 +2,8 @@
  * Which of a backend's response headers reach users (and the cache's copy).
  *
  * - A bucket's answer keeps only what describes the document: its type,
- *   length, encoding, `Last-Modified` and `ETag` (and `Age`, which the
- *   cache sets on a copy it serves). Everything else a bucket
+ *   length, encoding, `Last-Modified` and `ETag` (and `Age`, `X-Cache`,
+ *   `X-Cache-Hits`, which the cache sets). Everything else a bucket
  *   may send (its own `Set-Cookie`, `X-Frame-Options`,
  *   `Access-Control-Allow-Origin`, `x-amz-*`, `x-goog-*`, …) is left behind:
  *   an allow-list, since a bucket's headers are configured far from here.
@@ -13,8 +13,12 @@
  */
 import { type BackendName, isMirror } from './backends.ts';
 
-/** The bucket headers a user receives (lower case); `age` is the cache's own, on a copy it serves. */
-export const BUCKET_HEADERS_KEPT = ['content-type', 'content-length', 'content-encoding', 'last-modified', 'etag', 'age'] as const;
+/**
+ * The bucket headers a user receives (lower case). `age`, `x-cache` and
+ * `x-cache-hits` are the cache's own (Fastly adds them to an answer that went
+ * through it): an operator's curl reads them to see a copy came from the cache.
+ */
+export const BUCKET_HEADERS_KEPT = ['content-type', 'content-length', 'content-encoding', 'last-modified', 'etag', 'age', 'x-cache', 'x-cache-hits'] as const;
 
 /** Whether a header of an answer is passed on; null when every header is (nothing to filter). */
 export type HeaderFilter = ((name: string) => boolean) | null;
