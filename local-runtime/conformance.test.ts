@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type FixtureEngine, localFixtureEngine, type RunningFixture, viceroyFixtureEngine } from './fixture-engines.ts';
+import { exchange } from '../test/support/raw-http.ts';
 import { startLocalRuntime } from './index.ts';
 import { HOOKS_WITHOUT_HTTP_CACHE } from './http-cache.ts';
 import { backendsManifest, FIXTURE_SERVICE, type FixtureBackends, type Origin, startFixtureBackends } from './test-helpers.ts';
@@ -64,6 +65,30 @@ describe.each(ENGINES)('on $name: the fixture service', (engine) => {
     expect(body.pop).toBe('XXX');
     const again = await getJson('/info');
     expect(again.body.traceId).not.toBe(body.traceId);
+  });
+
+  it.each<[string, string, string]>([
+    ['dot segments kept', 'GET /info/./x/../y HTTP/1.1\r\nHost: www.example.test', 'http://www.example.test/info/./x/../y'],
+    ['an absolute https target: its path, the Host header\'s host', 'GET https://evil.example/info?q HTTP/1.1\r\nHost: www.example.test', 'https://www.example.test/info?q'],
+    ['a fragment dropped, the Host kept as sent', 'GET /info#frag HTTP/1.1\r\nHost: WWW.Example.Test:80', 'http://WWW.Example.Test:80/info'],
+    ['any method token, the six standard ones in upper case', 'get /info HTTP/1.1\r\nHost: www.example.test', 'GET'],
+    ['another method as sent', 'BREW /info HTTP/1.1\r\nHost: www.example.test', 'BREW'],
+    ['TRACE too', 'TRACE /info HTTP/1.1\r\nHost: www.example.test', 'TRACE'],
+  ])('hands the service the request as sent: %s', async (_what, head, expected) => {
+    const got = await exchange(rt.url, Buffer.from(`${head}\r\nConnection: close\r\n\r\n`, 'latin1'), ['GET']);
+    expect(got.responses[0]?.status).toBe(200);
+    const body = JSON.parse(got.responses[0]!.body.toString());
+    expect(expected.includes('://') ? body.url : body.method).toBe(expected);
+  });
+
+  it.each<[string, string, number | 'nothing']>([
+    ['a port out of range: the URL cannot be built, 500', 'GET /info HTTP/1.1\r\nHost: www.example.test:99999', 500],
+    ['`<` in the path: the HTTP server\'s 400', 'GET /info/a<b HTTP/1.1\r\nHost: www.example.test', 400],
+    ['101 header lines: its 431', `GET /info HTTP/1.1\r\nHost: www.example.test\r\n${Array.from({ length: 99 }, (_, i) => `X-${i}: v`).join('\r\n')}`, 431],
+    ['Transfer-Encoding in HTTP/1.0: 400', 'POST /info HTTP/1.0\r\nHost: www.example.test\r\nTransfer-Encoding: chunked', 400],
+  ])('refuses what Viceroy\'s HTTP server refuses: %s', async (_what, head, expected) => {
+    const got = await exchange(rt.url, Buffer.from(`${head}\r\nConnection: close\r\n\r\n`, 'latin1'), ['GET']);
+    expect(got.responses[0]?.status ?? 'nothing').toBe(expected);
   });
 
   it('shows the guest no request header at all when one value is 69,000 bytes or more, and all of them below that', async () => {

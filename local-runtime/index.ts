@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import { SystemClock, type Clock } from './clock.ts';
 import type { BackendDef, GuestBindings, HostApi, HostFetchOptions } from './context.ts';
 import { CoreCacheStore } from './core-cache.ts';
@@ -161,7 +161,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   if (!instance.bindings) errorLog('local-runtime: warning: the service added no fetch event listener');
 
   const waitUntils = new Set<Promise<unknown>>();
-  const { server, sockets } = createDownstreamServer({
+  const { server, http: httpServer, sockets } = createDownstreamServer({
     host: instance,
     bindings: () => instance.bindings,
     waitUntil: (p) => {
@@ -187,11 +187,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     manifest,
     cacheSize: () => instance.cache?.size ?? 0,
     coreCacheSize: () => instance.coreCache?.size ?? 0,
-    close: () => (closing ??= shutdown(server, sockets, instance)),
+    close: () => (closing ??= shutdown(server, httpServer, sockets, instance)),
   };
 }
 
-function listen(server: Server, host: string, port: number): Promise<void> {
+function listen(server: NetServer, host: string, port: number): Promise<void> {
   return new Promise((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -201,13 +201,13 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-async function shutdown(server: Server, sockets: Set<Socket>, instance: Instance): Promise<void> {
+async function shutdown(server: NetServer, httpServer: Server, sockets: Set<Socket>, instance: Instance): Promise<void> {
   instance.closed = true;
   const closed = new Promise<void>((r) => server.close(() => r()));
   for (const destroy of [...instance.inflightSet]) destroy();
   instance.inflightSet.clear();
   instance.pool.destroy();
-  server.closeAllConnections();
+  httpServer.closeAllConnections();
   for (const s of sockets) s.destroy();
   await closed;
   await Promise.allSettled([...instance.tasks]);

@@ -5,10 +5,11 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { slot, type GuestBindings, type HostApi } from './context.ts';
 import { lingeringHeaders } from './fetched-headers.ts';
+import { frontConnection, RAW_METHOD_HEADER, REFUSE_HEADER } from './http1-front.ts';
 
 /**
  * The JavaScript runtime's buffer for the request URL (js-compute's URI_MAX_LEN):
@@ -56,8 +57,8 @@ async function sendResponse(response: Response, req: IncomingMessage, res: Serve
   for (const [name, value] of response.headers) {
     if (name === 'set-cookie') continue;
     if (name === 'connection' || name === 'keep-alive' || name === 'transfer-encoding') continue;
-    // Framing is the runtime's business (automatic framing mode).
-    if (hasBody && name === 'content-length') continue;
+    // Framing is the runtime's business (automatic framing mode): a body-less answer to anything but a HEAD has length 0.
+    if ((hasBody || req.method !== 'HEAD') && name === 'content-length') continue;
     headers.push([name, value]);
   }
   for (const cookie of response.headers.getSetCookie()) headers.push(['set-cookie', cookie]);
@@ -109,22 +110,48 @@ async function pump(body: ReadableStream<Uint8Array>, res: ServerResponse): Prom
   }
 }
 
-export function createDownstreamServer(opts: DownstreamOptions): { server: http.Server; sockets: Set<Socket> } {
+/**
+ * The listening socket (client connections go through http1-front.ts, which
+ * settles what Viceroy's HTTP server takes and Node's does not), and the Node
+ * HTTP server that parses what it hands on.
+ */
+export function createDownstreamServer(opts: DownstreamOptions): { server: net.Server; http: http.Server; sockets: Set<Socket> } {
   const sockets = new Set<Socket>();
-  const server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
+  const httpServer = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, (req, res) => {
     void handle(opts, req, res).catch((err) => {
       opts.errorLog(`local-runtime: internal error: ${describe(err)}`);
       plain(res, 500);
     });
   });
-  server.on('connection', (socket) => {
+  const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    frontConnection(socket, httpServer, MAX_REQUEST_HEAD_BYTES);
   });
-  return { server, sockets };
+  return { server, http: httpServer, sockets };
+}
+
+/** What the http crate takes as a URI authority (seen on Viceroy 0.22.0): a bracketed IPv6 literal, or these characters. */
+export function isUriAuthority(host: string): boolean {
+  if (/^\[[0-9A-Fa-f:.]+\](?::[0-9]*)?$/.test(host)) return true;
+  return /^[A-Za-z0-9\-._~!$&'()*+,;=:@]+$/.test(host);
+}
+
+/** js-compute's `request.method`: fetch's normalisation (the six standard methods in upper case, whatever their case), any other as sent. */
+export function guestMethod(raw: string): string {
+  const upper = raw.toUpperCase();
+  return ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'].includes(upper) ? upper : raw;
 }
 
 async function handle(opts: DownstreamOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const refused = req.headers[REFUSE_HEADER];
+  if (typeof refused === 'string') {
+    // A request Viceroy's HTTP server refuses itself (http1-front.ts): its status, no body, and the connection closed.
+    res.shouldKeepAlive = false;
+    res.writeHead(Number(refused), { 'content-length': '0', connection: 'close' });
+    res.end();
+    return;
+  }
   const bindings = opts.bindings();
   if (!bindings) {
     opts.errorLog('local-runtime: the service registered no fetch handler (addEventListener("fetch", …))');
@@ -132,33 +159,56 @@ async function handle(opts: DownstreamOptions, req: IncomingMessage, res: Server
     return;
   }
   const hostHeader = req.headers.host;
+  // Viceroy hands no service a request whose Host is no URI authority (missing, empty, a space, `%`, non-ASCII …):
+  // its worker panics and the connection closes unanswered. The double answers 400 instead (README).
+  if (!hostHeader || !isUriAuthority(hostHeader)) {
+    plain(res, 400, 'Bad Request: invalid host or URL');
+    return;
+  }
+  // The URL js-compute hands the service: the scheme (https for an absolute https target), the Host as sent, and the
+  // target's path and query as sent, up to any fragment: not normalised (`/a/../b` stays so).
+  const target = req.url ?? '/';
+  const absolute = /^(https?):\/\/[^/?#]*(.*)$/i.exec(target);
+  const scheme = absolute ? absolute[1]!.toLowerCase() : 'http';
+  const pathAndQuery = (absolute ? absolute[2] || '/' : target).split('#')[0]!;
+  const raw = `${scheme}://${hostHeader}${pathAndQuery}`;
+  if (Buffer.byteLength(raw) > MAX_GUEST_URL_BYTES) {
+    opts.errorLog(URL_TOO_LONG);
+    plain(res, 500);
+    return;
+  }
   let url: URL;
   try {
-    if (!hostHeader) throw new Error('no Host');
-    const path = /^https?:\/\//i.test(req.url ?? '') ? new URL(req.url!).pathname + new URL(req.url!).search : (req.url ?? '/');
-    const raw = `http://${hostHeader}${path}`;
-    if (Buffer.byteLength(raw) > MAX_GUEST_URL_BYTES) {
-      opts.errorLog(URL_TOO_LONG);
-      plain(res, 500);
-      return;
-    }
     url = new URL(raw);
   } catch {
-    plain(res, 400, 'Bad Request: invalid host or URL');
+    // js-compute builds the request's URL before the handler runs; one it cannot parse (a port out of range,
+    // `*` after a port) fails the FetchEvent: 500, no body, as on Viceroy.
+    opts.errorLog(`TypeError: URL constructor: ${raw} is not a valid URL.`);
+    plain(res, 500);
     return;
   }
   const headers = new Headers();
   // One value the runtime cannot read and the guest reads no header at all, as in Viceroy.
   const unreadable = req.rawHeaders.some((value, i) => i % 2 === 1 && Buffer.byteLength(value, 'latin1') >= MAX_GUEST_HEADER_VALUE_BYTES);
-  for (let i = 0; !unreadable && i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-  const method = req.method ?? 'GET';
+  let rawMethod = req.method ?? 'GET';
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]!.toLowerCase() === RAW_METHOD_HEADER) rawMethod = req.rawHeaders[i + 1]!;
+    else if (!unreadable) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  }
+  const method = guestMethod(rawMethod);
   const hasBody = method !== 'GET' && method !== 'HEAD';
   const init: RequestInit & { duplex?: 'half' } = { method, headers };
   if (hasBody) {
     init.body = Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>;
     init.duplex = 'half';
   }
-  const request = new bindings.Request(url, init);
+  // A method fetch's Request refuses (CONNECT, TRACE, TRACK): js-compute hands it to the service all the same.
+  const forbidden = ['CONNECT', 'TRACE', 'TRACK'].includes(method.toUpperCase());
+  // Nor does it take a URL with credentials (a Host such as `user@host`), which js-compute hands on as it is.
+  const bare = url.username !== '' || url.password !== '' ? new URL(url.pathname + url.search, `${url.protocol}//${url.host}`) : url;
+  const request = new bindings.Request(bare, forbidden ? { ...init, method: hasBody ? 'POST' : 'GET' } : init);
+  if (forbidden) Object.defineProperty(request, 'method', { value: method, enumerable: true });
+  if (request.url !== raw) Object.defineProperty(request, 'url', { value: raw, enumerable: true });
 
   let state: 'unhandled' | 'waitToRespond' = 'unhandled';
   let dispatching = true;

@@ -162,6 +162,8 @@ export function sendUpstream(backend: BackendDef, request: Request, opts: Upstre
     const prev = headers[name];
     headers[name] = prev === undefined ? value : ([] as string[]).concat(prev, value);
   }
+  // A body of unknown length goes chunked whatever the method (Node frames it only for some methods: a DELETE's would go unframed).
+  if (request.body !== null && headers['content-length'] === undefined) headers['transfer-encoding'] = 'chunked';
   const isHttps = backend.url.protocol === 'https:';
   const common = {
     host: backend.url.hostname.replace(/^\[|\]$/g, ''),

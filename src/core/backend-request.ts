@@ -74,10 +74,25 @@ export function buildBackendRequest(backend: BackendName, original: Request, con
   return mirrorRequest(backend, original, context, name ?? mirrorNames(backend, original, context.config)[0]!);
 }
 
+/**
+ * The client's request, as a new Request with the method the service judged
+ * it by: the runtime hands the service `get` as `GET` (fetch's normalisation of
+ * the standard methods) but would send the client's own `get` on, which origin
+ * does not take as a GET.
+ */
 function originRequest(original: Request, context: BackendRequestContext): Request {
   if (original.headers.has(OVERRIDE_TOKEN_HEADER)) original.headers.delete(OVERRIDE_TOKEN_HEADER);
   applyEdgeContract(original.headers, context.connection, context.cookiesKept);
-  return original;
+  // Built from the URL: built from the request itself, js-compute keeps the client's own spelling of the method.
+  const method = original.method;
+  if (method !== 'GET' && method !== 'HEAD') {
+    // `duplex` is what the fetch standard asks of a streamed body (Node checks it; js-compute streams either way).
+    return new Request(original.url, { method, headers: original.headers, body: original.body, duplex: 'half' } as RequestInit);
+  }
+  // A GET or HEAD goes without a body, so without the client's framing of one: a Content-Length with no body after it
+  // leaves origin waiting for bytes that never come.
+  for (const framing of ['Content-Length', 'Transfer-Encoding']) if (original.headers.has(framing)) original.headers.delete(framing);
+  return new Request(original.url, { method, headers: original.headers });
 }
 
 async function mirrorRequest(mirror: MirrorName, original: Request, context: BackendRequestContext, name: MirrorObjectName): Promise<Request> {

@@ -40,7 +40,7 @@ export function checkRequest(method: string, url: string, headers?: Iterable<[st
     return { status: 414, message: `The URL is ${length} bytes long; the limit is ${MAX_URL_BYTES} bytes.` };
   }
   if (headers !== undefined) {
-    const { count, bytes } = measureHeaders(headers);
+    const { count, bytes, host } = measureHeaders(headers);
     if (count === 0 && headersAlwaysSent) {
       return {
         status: 431,
@@ -49,6 +49,10 @@ export function checkRequest(method: string, url: string, headers?: Iterable<[st
     }
     if (bytes > MAX_HEADER_BYTES) {
       return { status: 431, message: `The request headers are ${bytes} bytes long in all; the limit is ${MAX_HEADER_BYTES} bytes.` };
+    }
+    if (headersAlwaysSent) {
+      const problem = hostProblem(host);
+      if (problem !== undefined) return { status: 400, message: `${problem} A request needs exactly one Host header: a host name or IP address, with an optional port (1 to 65535).` };
     }
   }
   if (!(ALLOWED_METHODS as readonly string[]).includes(method)) {
@@ -79,15 +83,64 @@ function utf8Length(text: string): number {
   return text.length;
 }
 
-/** How many headers, and the bytes of the header block as sent: `name: value` and CR LF each (UTF-16 length: header text is Latin-1). */
-function measureHeaders(headers: Iterable<[string, string]>): { count: number; bytes: number } {
+/** How many headers, the bytes of the header block as sent (`name: value` and CR LF each; UTF-16 length: header text is Latin-1), and Host. */
+function measureHeaders(headers: Iterable<[string, string]>): { count: number; bytes: number; host: string | undefined } {
   let count = 0;
   let bytes = 0;
+  let host: string | undefined;
   for (const [name, value] of headers) {
     count++;
     bytes += name.length + value.length + 4;
+    if (name === 'host') host = value;
   }
-  return { count, bytes };
+  return { count, bytes, host };
+}
+
+/**
+ * What is wrong with a Host header, or undefined. The runtime joins repeated
+ * headers with `, `, and a request is sent on to origin with its Host: one
+ * that is not a host would fail the send (Viceroy's worker panics on it).
+ */
+export function hostProblem(host: string | undefined): string | undefined {
+  if (host === undefined || host === '') return 'The request has no Host header.';
+  if (host.includes(',')) return 'The request has more than one Host header.';
+  if (!isHostAndPort(host)) return `The Host header ${JSON.stringify(host.replace(/[^\x21-\x7e]/g, '?').slice(0, 64))} is not a host.`;
+  return undefined;
+}
+
+/** `name[:port]`, `a.b.c.d[:port]` or `[v6]:port`: letters, digits, `-`, `.`, `_` (or hex and `:` within brackets), a port of 1 to 65535. By hand, as the other checks. */
+function isHostAndPort(value: string): boolean {
+  let i = 0;
+  if (value[0] === '[') {
+    const close = value.indexOf(']');
+    if (close < 3) return false;
+    for (i = 1; i < close; i++) {
+      const c = value.charCodeAt(i);
+      if (!(isHexCode(c) || c === 0x3a || c === 0x2e)) return false;
+    }
+    i = close + 1;
+  } else {
+    while (i < value.length && value[i] !== ':') {
+      const c = value.charCodeAt(i);
+      if (!(isLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x5f)) return false;
+      i++;
+    }
+    if (i === 0 || i > 253) return false;
+  }
+  if (i === value.length) return true;
+  if (value[i] !== ':') return false;
+  const port = value.slice(i + 1);
+  if (port.length === 0 || port.length > 5) return false;
+  for (let j = 0; j < port.length; j++) {
+    const c = port.charCodeAt(j);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  const n = Number(port);
+  return n >= 1 && n <= 65535;
+}
+
+function isHexCode(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66);
 }
 
 /**

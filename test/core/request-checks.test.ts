@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRequest, rawPath } from '../../src/core/request-checks.ts';
+import { checkRequest, hostProblem, rawPath } from '../../src/core/request-checks.ts';
 
 describe('checkRequest', () => {
   it.each(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'])('lets %s through', (method) => {
@@ -57,4 +57,30 @@ describe('checkRequest', () => {
     expect(rawPath('https://www.gov.uk/a%20b/c?x=1#f')).toBe('/a%20b/c');
     expect(rawPath('http://127.0.0.1:7676/')).toBe('/');
   });
+
+  it.each<[string | undefined, string | undefined]>([
+    ['www.gov.uk', undefined],
+    ['www.gov.uk:443', undefined],
+    ['127.0.0.1', undefined],
+    ['[::1]:8080', undefined],
+    ['a_b.example', undefined],
+    [undefined, 'The request has no Host header.'],
+    ['', 'The request has no Host header.'],
+    ['a, b', 'The request has more than one Host header.'],
+    ['user@www.gov.uk', 'The Host header "user@www.gov.uk" is not a host.'],
+    ['www.gov.uk:99999', 'The Host header "www.gov.uk:99999" is not a host.'],
+    ['www.gov.uk:', 'The Host header "www.gov.uk:" is not a host.'],
+    ['exa mple', 'The Host header "exa?mple" is not a host.'],
+    ['[::1', 'The Host header "[::1" is not a host.'],
+  ])('judges the Host header %j: %j', (host, problem) => {
+    expect(hostProblem(host)).toBe(problem);
+  });
+
+  it('answers a bad Host with 400 where the platform always sends one, naming what is allowed', () => {
+    const r = checkRequest('GET', 'http://a/', [['host', 'a, b']], true);
+    expect(r?.status).toBe(400);
+    expect(r?.message).toBe('The request has more than one Host header. A request needs exactly one Host header: a host name or IP address, with an optional port (1 to 65535).');
+    expect(checkRequest('GET', 'http://a/', [['host', 'a, b']], false), 'not checked where requests may come without one').toBeUndefined();
+  });
 });
+

@@ -244,6 +244,21 @@ describe("serve: GOV.UK's edge contract with origin", () => {
     expect(response.headers.get('Set-Cookie'), 'Set-Cookie only where the cookie was sent').toBe(kept ? 'session=for-one-user' : null);
   });
 
+  it('sends origin a new request with the method the service judged it by, and no framing for a body a GET does not carry', async () => {
+    const original = new Request('https://www.gov.uk/browse', { headers: { 'Content-Length': '3', 'Transfer-Encoding': 'chunked', Host: 'www.gov.uk' } });
+    const { sent } = await request({ answers: { origin: { status: 200 } } }, original.url, { headers: Object.fromEntries(original.headers) });
+    expect(sent[0]!.request.method).toBe('GET');
+    expect(sent[0]!.request.headers.has('Content-Length')).toBe(false);
+    expect(sent[0]!.request.headers.has('Transfer-Encoding')).toBe(false);
+  });
+
+  it('keeps a POST\'s body and its framing for origin', async () => {
+    const { sent } = await request({ answers: { origin: { status: 200 } } }, 'https://www.gov.uk/form', { method: 'POST', body: 'a=1', headers: { 'Content-Length': '3' } });
+    expect(sent[0]!.request.method).toBe('POST');
+    expect(await sent[0]!.request.text()).toBe('a=1');
+    expect(sent[0]!.request.headers.get('Content-Length')).toBe('3');
+  });
+
   it('never shares an answer to a request carrying Authorization', async () => {
     const { sent } = await request({ answers: { origin: { status: 200 } } }, 'https://www.gov.uk/browse', { headers: { Authorization: 'Basic dXNlcjpwYXNz' } });
     expect(sent[0]!.request.headers.get('Authorization'), 'origin still gets it').toBe('Basic dXNlcjpwYXNz');

@@ -23,6 +23,8 @@ export interface Engine {
   readonly clock?: Clock;
   /** Log endpoint lines, as the engine reports them. */
   readonly logs: LogLine[];
+  /** Everything else the engine printed (Viceroy's own diagnostics, guest stderr); the local runtime's errors. */
+  readonly output: string[];
   /** Resolves once `count` log lines have arrived (Viceroy prints them a moment after the response). */
   waitForLogs(count: number): Promise<void>;
   /** What the engine holds in memory, in bytes: the JS heap after a GC (local runtime), Viceroy's resident set. */
@@ -47,13 +49,15 @@ export const LOCAL_ENGINE: EngineSpec = {
   name: 'local-runtime',
   hasCache: true,
   async start(manifest, options = {}) {
-    const runtime = await startLocalRuntime({ manifestPath: MANIFEST, manifest, httpCache: options.httpCache, echoLogs: false, errorLog: () => undefined });
+    const output: string[] = [];
+    const runtime = await startLocalRuntime({ manifestPath: MANIFEST, manifest, httpCache: options.httpCache, echoLogs: false, errorLog: (line) => void output.push(line) });
     return {
       name: 'local-runtime',
       url: runtime.url,
       hasCache: true,
       clock: runtime.clock,
       logs: runtime.logs,
+      output,
       waitForLogs: async (count) => {
         if (runtime.logs.length < count) throw new Error(`expected ${count} log lines, got ${runtime.logs.length}`);
       },
@@ -77,6 +81,7 @@ export function viceroyEngine(viceroy: string): EngineSpec {
         url: server.url,
         hasCache: false,
         logs: server.logs,
+        output: server.output,
         waitForLogs: (n) => server.waitForLogs(n),
         memory: () => residentBytes(server.pid),
         close: () => server.close(),
