@@ -36,6 +36,11 @@ describe('RequestStream: what Node is handed', () => {
     expect(through(`${raw}GET /next HTTP/1.1\r\nHost: x\r\n\r\n`)).toBe(`GET / HTTP/1.1\r\nHost: refused.invalid\r\n${REFUSE_HEADER}: ${status}\r\n\r\n`);
   });
 
+  it('hands bytes that are no HTTP at all (a TLS handshake) to Node at once, as they are', () => {
+    const hello = '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03';
+    expect(through(hello)).toBe(hello);
+  });
+
   it('keeps `<` after a fragment mark, as hyper does', () => {
     expect(through('GET /a#<b> HTTP/1.1\r\nHost: x\r\n\r\n')).toBe('GET /a#<b> HTTP/1.1\r\nHost: x\r\n\r\n');
   });

@@ -87,6 +87,11 @@ export class RequestStream {
         this.#state = state.kind === 'fixed' ? { kind: 'head' } : { kind: 'chunk-size' };
         continue;
       }
+      if (state.kind === 'head' && !startsLikeARequest(this.#pending)) {
+        // Not HTTP at all (a TLS handshake, say): Node answers it as it does, at once.
+        this.#state = { kind: 'through' };
+        continue;
+      }
       const lineEnd = state.kind === 'head' ? this.#pending.indexOf('\r\n\r\n') : this.#pending.indexOf('\r\n');
       if (lineEnd === -1) {
         if (state.kind === 'head' && this.#pending.length > this.#maxHead + 4) this.#state = { kind: 'through' };
@@ -169,6 +174,13 @@ export class RequestStream {
     const rawMethod = handedMethod === method ? [] : [`${RAW_METHOD_HEADER}: ${method}`];
     return { head: [`${handedMethod} ${target} ${version}`, ...rawMethod, ...kept, '', ''].join('\r\n') };
   }
+}
+
+/** Whether bytes could begin a request: empty lines, then a method's first character. */
+function startsLikeARequest(bytes: Buffer): boolean {
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x0d || bytes[i] === 0x0a)) i++;
+  return i === bytes.length || TCHAR.test(String.fromCharCode(bytes[i]!));
 }
 
 /**
