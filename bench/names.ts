@@ -1,5 +1,5 @@
 /**
- * What the crawler's other names cost (README, "Mirror keys"), with origin
+ * What the crawler's other names cost (docs/mirror-keys.md), with origin
  * refusing so that every request goes to the mirrors, which all serve the
  * same bucket. Three kinds of request, one round of each at a time in rotated
  * order, so that machine noise hits them alike:

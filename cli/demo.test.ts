@@ -1,6 +1,6 @@
 /**
  * The `npm start` world (demo/demo-world.ts) under drift and freshness, in the
- * local runtime: what the README's transcripts show stays true.
+ * local runtime: what docs/operations.md's transcripts show stays true.
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

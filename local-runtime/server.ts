@@ -160,7 +160,7 @@ async function handle(opts: DownstreamOptions, req: IncomingMessage, res: Server
   }
   const hostHeader = req.headers.host;
   // Viceroy hands no service a request whose Host is no URI authority (missing, empty, a space, `%`, non-ASCII …):
-  // its worker panics and the connection closes unanswered. The double answers 400 instead (README).
+  // its worker panics and the connection closes unanswered. The double answers 400 instead (local-runtime/README.md).
   if (!hostHeader || !isUriAuthority(hostHeader)) {
     plain(res, 400, 'Bad Request: invalid host or URL');
     return;

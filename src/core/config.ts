@@ -74,7 +74,7 @@ export const DEFAULT_CONFIG: Config = {
   httpCacheApi: 'present',
 };
 
-/** The keys the Config Store may hold, with what each means. The README lists the same. */
+/** The keys the Config Store may hold, with what each means. docs/configuration.md lists the same. */
 export const CONFIG_KEYS = {
   hedge_after_ms: 'ms an attempt may go unanswered before the next backend starts in parallel (0 = off)',
   backend_override: '`enabled`, `disabled` or `token`: how the Backend-Override header is honoured',

@@ -2,7 +2,7 @@
  * Model-based test of the failover engine: random plans (candidates, skips,
  * hedge delay, method) and random backend behaviours (answer a status at time t,
  * fail at time t, throw at once, never answer), run on the manual clock and
- * checked against a plain reference model of the rules in the README.
+ * checked against a plain reference model of the rules in docs/behaviour.md.
  *
  * The model is a discrete-event simulation: timers fire in time order, those
  * due at the same time in the order they were set (as on the manual clock),
@@ -146,7 +146,7 @@ function model(s: Scenario, accept: (backend: BackendName, status: number) => bo
       return;
     }
     if (b.kind === 'never') return;
-    // README: in Viceroy every transport failure is the same; a second or more is a timeout.
+    // docs/behaviour.md: in Viceroy every transport failure is the same; a second or more is a timeout.
     const elapsed = now - a.start;
     if (b.failure === 'network') a.outcome = elapsed >= 1000 ? 'timeout' : 'connection-error';
     else if (b.failure === 'unavailable') Object.assign(a, { outcome: 'unavailable', detail: UNAVAILABLE_MESSAGE });
@@ -282,7 +282,7 @@ describe('runFailover against a reference model', () => {
           expect(result.response, 'the backend\'s own answer').toBe(responses.get(result.backend));
         }
 
-        // The README's rules, stated on their own.
+        // The documented rules, stated on their own.
         const queue = s.candidates.filter((c) => !c.skip).map((c) => c.backend);
         expect(new Set(contacted).size, 'each backend contacted at most once').toBe(contacted.length);
         expect(contacted, 'contacted in the plan\'s order, skipped ones never').toEqual(queue.slice(0, contacted.length));
@@ -310,8 +310,8 @@ describe('runFailover against a reference model', () => {
   });
 
   it.each([
-    // The README's hedge example: a hung origin, hedged after 5 s to mirrorS3, which answers 200 after 20 ms.
-    { name: 'the README\'s hedge example', firstHedgeAfterMs: undefined, mirrorStart: 5000 },
+    // The documented hedge example: a hung origin, hedged after 5 s to mirrorS3, which answers 200 after 20 ms.
+    { name: 'the documented hedge example', firstHedgeAfterMs: undefined, mirrorStart: 5000 },
     // A suspect origin: the outage memory starts mirrorS3 with it.
     { name: 'a suspect origin, asked with the first mirror at once', firstHedgeAfterMs: 0, mirrorStart: 0 },
   ])('the model agrees with the engine on $name', async ({ firstHedgeAfterMs, mirrorStart }) => {

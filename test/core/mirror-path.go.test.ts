@@ -5,7 +5,7 @@
  * too, and the usual type of the path's document extension), the key the
  * crawler's rules give in Go (tools/crawler-key) must be among the names the
  * service asks a bucket for, or differ in one of the documented ways below
- * (README, "Mirror keys").
+ * (docs/mirror-keys.md).
  *
  * Two routes are checked for every path:
  *  - edge: the path as a browser or Fastly hands it to the service (WHATWG-parsed,
@@ -86,7 +86,7 @@ const DOUBLE_DOT_SEGMENT = /^(?:\.|%2e){2}$/i;
 /** Bytes Go's URL.EscapedPath will not keep as written (then it re-escapes the decoded path). */
 const GO_RE_ESCAPES = /[^A-Za-z0-9\-._~!$&'()*+,;=:@[\]%/]/;
 
-/** The documented differences (README, "Mirror keys"). Each names the inputs it covers, narrowly. */
+/** The documented differences (docs/mirror-keys.md). Each names the inputs it covers, narrowly. */
 const DIFFERENCES: readonly Difference[] = [
   {
     id: 'name-over-the-key-limit',

@@ -2,7 +2,7 @@
  * Fuzzed input through `serve()` with a fake platform: random methods, URLs
  * (raw bytes, over-long, encoded control characters, hostile paths), override
  * headers and tokens, under random configurations and backend answers. Bad
- * input must get one of the documented refusals (README, Behaviour rule 12 and
+ * input must get one of the documented refusals (docs/behaviour.md, rule 12, and
  * Backend-Override) as a short plain-text reason, with no backend contacted;
  * good input must never be refused, and no request to a bucket may leave its
  * prefix. And `serve()` never throws.
@@ -71,14 +71,14 @@ const input: fc.Arbitrary<Input> = fc.record({
   cookieBytes: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: MAX_HEADER_BYTES - 200, max: MAX_HEADER_BYTES + 200 }) }),
 });
 
-/** Header bytes as the README counts them: `name: value` and CR LF per header. */
+/** Header bytes as docs/behaviour.md counts them: `name: value` and CR LF per header. */
 function headerBytes(headers: Headers): number {
   let total = 0;
   for (const [name, value] of headers) total += name.length + value.length + 4;
   return total;
 }
 
-/** The README's refusals, in the order they are checked, stated from the request as the platform hands it over. */
+/** The documented refusals (docs/behaviour.md, rule 12), in the order they are checked, stated from the request as the platform hands it over. */
 function expectedRefusal(request: Request, i: Input): { status: 400 | 403 | 414 | 431 | 501; says: RegExp } | undefined {
   if (new TextEncoder().encode(request.url).length > MAX_URL_BYTES) return { status: 414, says: new RegExp(`the limit is ${MAX_URL_BYTES} bytes`) };
   if (headerBytes(request.headers) > MAX_HEADER_BYTES) return { status: 431, says: new RegExp(`request headers are \\d+ bytes long in all; the limit is ${MAX_HEADER_BYTES} bytes`) };

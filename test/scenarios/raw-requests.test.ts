@@ -289,7 +289,7 @@ describe('hostile bytes: the local runtime answers as Viceroy does', () => {
     for (const [i, c] of cases.entries()) {
       const [l, v] = [local![i]!, viceroy![i]!];
       const index = c.index;
-      // Requests Viceroy can make no URL of: it closes unanswered (its worker panics), the local runtime answers 400 (README).
+      // Requests Viceroy can make no URL of: it closes unanswered (its worker panics), the local runtime answers 400 (docs/limits.md).
       if (l.urlless) continue;
       if (l.classes.join() !== v.classes.join()) differences.push(`case ${index} (seed ${SEED}): local ${l.classes.join(',') || 'nothing'}, viceroy ${v.classes.join(',') || 'nothing'}\n  sent ${show(c)}`);
     }
@@ -300,7 +300,7 @@ describe('hostile bytes: the local runtime answers as Viceroy does', () => {
 
 /**
  * What the fuzzer found, each a named scenario on both engines (the seeds and
- * cases are in the README's account of hostile bytes).
+ * cases are in docs/limits.md's account of hostile bytes).
  */
 describe.each(engines())('on $name: what hostile bytes found', (spec: EngineSpec) => {
   let world: World;
