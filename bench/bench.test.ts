@@ -8,18 +8,19 @@ import { chartSvg } from './chart.ts';
 import { EDGE_BEGIN, EDGE_END, edgeSafetySection, generatedSection, BEGIN, END, ROUND_TRIP_BEGIN, ROUND_TRIP_END, roundTripSection } from './markdown.ts';
 import { measureMissFlood, type MissFloodReport } from './miss-flood.ts';
 import { measureSiege, siegePages, type SiegeReport } from './siege.ts';
-import { namesTable } from './names.ts';
 import { runBenchmark } from './measure.ts';
 import { makePageBucket } from './pages.ts';
 import { measureRoundTrips, ROUND_TRIP_SCENARIOS, roundTripPages, type RoundTripReport } from './round-trip.ts';
 import { ROUND_TRIP_MS } from './round-trip-world.ts';
 import { timelineChartSvg } from './timeline-chart.ts';
 import { measureTimeline, SCALED_HEDGE_MS, timelinePages, type TimelinePlan, type TimelineReport } from './timeline.ts';
-import type { Report, SeriesReport } from './report.ts';
+import type { Report } from './report.ts';
+import type { SeriesReport } from './series.ts';
 import { scenarioById } from './scenarios.ts';
 import { QUICK, type Settings } from './settings.ts';
 import { round } from './stats.ts';
-import { latencyTable, otherTable, renderMarkdown, renderText, roundTripTable, targetTable, timelineTable } from './table.ts';
+import { latencyTable, namesTable, otherTable, roundTripTable, targetTable, timelineTable } from './report-tables.ts';
+import { renderMarkdown, renderText } from './table.ts';
 
 const SETTINGS: Settings = { ...QUICK, throughput: { concurrency: 4, phaseMs: 200, rounds: 1, warmupMs: 50 }, build: false };
 

@@ -4,10 +4,10 @@
  * else in the file (the analysis written by people) is left alone.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { namesTable } from './names.ts';
 import type { Report } from './report.ts';
 import type { RoundTripReport } from './round-trip.ts';
-import { latencyTable, missFloodTable, otherTable, renderMarkdown, roundTripTable, siegeTable, targetTable, timelineTable } from './table.ts';
+import { latencyTable, missFloodTable, namesTable, otherTable, roundTripTable, siegeTable, targetTable, timelineTable } from './report-tables.ts';
+import { renderMarkdown } from './table.ts';
 import type { TimelineReport } from './timeline.ts';
 import type { SiegeReport } from './siege.ts';
 import type { MissFloodReport } from './miss-flood.ts';
@@ -30,7 +30,7 @@ export function generatedSection(report: Report): string {
     '',
     renderMarkdown(latencyTable(report.scenarios)),
     '',
-    '### Targets',
+    "### The first round's targets: ratios to a direct request on loopback",
     '',
     renderMarkdown(targetTable(report.targets)),
     '',

@@ -17,14 +17,13 @@ import type { BucketDir } from '../stubs/index.ts';
 import { timedGet, type Timing } from './client.ts';
 import { emptySeries, record, type Series } from './latency.ts';
 import { PAGE_BYTES, pageBody } from './pages.ts';
-import { type Ratios, ratios, type SeriesReport, seriesReport } from './report.ts';
-import { ms, type Table, times } from './table.ts';
+import { type Ratios, ratios, type SeriesReport, seriesReport } from './series.ts';
 
 export type NamesProbe = 'firstName' | 'secondName' | 'fullMiss';
 
 export const NAMES_PROBES: readonly NamesProbe[] = ['firstName', 'secondName', 'fullMiss'];
 
-const TITLES: Record<NamesProbe, string> = {
+export const NAMES_TITLES: Record<NamesProbe, string> = {
   firstName: 'document found under its first name (report.pdf)',
   secondName: 'saved redirect found under its second name (report.pdf.html)',
   fullMiss: 'held by no mirror (2 names × 3 mirrors, then the 503 page)',
@@ -92,25 +91,5 @@ export async function measureNames(serviceUrl: string, plan: NamesPlan): Promise
     probes,
     ratios: { secondName: ratios(probes.secondName, probes.firstName), fullMiss: ratios(probes.fullMiss, probes.firstName) },
     wallMs: Math.round(performance.now() - started),
-  };
-}
-
-export function namesTable(report: NamesReport): Table {
-  return {
-    head: ['request', 'ok / err', 'TTFB p50 / p95 ms', 'total p50 / p95 ms', '× first name, total p50 / p95', 'attempts p50 ms (Server-Timing)'],
-    rows: NAMES_PROBES.map((probe) => {
-      const s = report.probes[probe];
-      const r = probe === 'firstName' ? undefined : report.ratios[probe];
-      return [
-        TITLES[probe],
-        `${s.total.n} / ${s.errors}`,
-        `${ms(s.ttfb.p50)} / ${ms(s.ttfb.p95)}`,
-        `${ms(s.total.p50)} / ${ms(s.total.p95)}`,
-        r ? `${times(r.totalP50)} / ${times(r.totalP95)}` : '1 (reference)',
-        Object.entries(s.attempts ?? {})
-          .map(([backend, sum]) => `${backend} ${ms(sum.p50)}`)
-          .join(', ') || '–',
-      ];
-    }),
   };
 }

@@ -24,12 +24,13 @@ import { createPrng } from '../stubs/random-choice.ts';
 import { startViceroy, type ViceroyServer } from '../viceroy/server.ts';
 import { timedGet, type Timing } from './client.ts';
 import { BACKENDS, BENCH_GCS, BENCH_RUNTIME_CONFIG, type BackendName, type BackendSpec, manifestToml } from './manifest.ts';
-import { addNamePages, measureNames, namesTable, type NamesReport } from './names.ts';
+import { addNamePages, measureNames, type NamesReport } from './names.ts';
 import { pageBody } from './pages.ts';
 import { scenarioById, type Scenario, type ScenarioId } from './scenarios.ts';
 import { percentile, ratio, round } from './stats.ts';
 import type { RoundTripReport } from './round-trip.ts';
-import { ms, renderMarkdown, roundTripTable, type Table, times } from './table.ts';
+import { namesTable, roundTripTable } from './report-tables.ts';
+import { ms, renderMarkdown, type Table, times } from './table.ts';
 
 const REPO = join(import.meta.dirname, '..');
 export const NULL_SERVICE = join(import.meta.dirname, 'null-service.ts');
@@ -94,11 +95,23 @@ export interface RealRuntimeRow {
   readonly floor: Side;
   readonly ratioP50: number | null;
   readonly ratioP90: number | null;
+  /** What the service adds to a request: its p50 minus the floor's, ms. */
+  readonly addedP50Ms: number | null;
   readonly meetsGoal: boolean;
 }
 
+/**
+ * How the Viceroy processes are run. `lean`: one per side, without `-v` (so it
+ * prints nothing per request), the floor as low as this machine allows.
+ * `palindrome`: two per side at `-v`, started in a palindrome, each side's
+ * requests alternating between its two (the setup of the rounds before
+ * 2026-12-06, kept to compare with them).
+ */
+export type RealRuntimeSetup = 'lean' | 'palindrome';
+
 export interface RealRuntimeReport {
   readonly viceroyVersion: string;
+  readonly setup: RealRuntimeSetup;
   readonly plan: RealRuntimePlan;
   readonly connections: 'fresh' | 'keep-alive';
   readonly rows: readonly RealRuntimeRow[];
@@ -151,8 +164,10 @@ export async function measureRealRuntime(options: {
   readonly builds: readonly Build[];
   readonly plan: RealRuntimePlan;
   readonly keepAlive?: boolean;
+  readonly setup?: RealRuntimeSetup;
   readonly progress?: (line: string) => void;
 }): Promise<RealRuntimeReport> {
+  const setup = options.setup ?? 'lean';
   const say = options.progress ?? (() => undefined);
   const { plan } = options;
   const started = performance.now();
@@ -170,8 +185,9 @@ export async function measureRealRuntime(options: {
     const groups = new Map<string, ScenarioId[]>();
     for (const id of plan.scenarios) groups.set(worldKey(id), [...(groups.get(worldKey(id)) ?? []), id]);
     for (const ids of groups.values()) {
-      say(`starting stubs and ${2 * (options.builds.length + 1)} viceroys, two per side, in a palindrome (${[...options.builds.map((b) => b.label), 'floor'].join(', ')})`);
-      const world = await startWorld(scenarioById(ids[0]!), bucket.root, dir, options.viceroy, options.builds, floorWasm);
+      const sides = [...options.builds.map((b) => b.label), 'floor'].join(', ');
+      say(setup === 'lean' ? `starting stubs and ${options.builds.length + 1} viceroys without -v, one per side (${sides})` : `starting stubs and ${2 * (options.builds.length + 1)} viceroys at -v, two per side, in a palindrome (${sides})`);
+      const world = await startWorld(scenarioById(ids[0]!), bucket.root, dir, options.viceroy, options.builds, floorWasm, setup);
       try {
         for (const id of ids) {
           const scenario = scenarioById(id);
@@ -194,7 +210,7 @@ export async function measureRealRuntime(options: {
     await bucket.cleanup();
     await rm(dir, { recursive: true, force: true });
   }
-  return { viceroyVersion: options.viceroyVersion, plan, connections: options.keepAlive ? 'keep-alive' : 'fresh', rows, names, wallMs: Math.round(performance.now() - started) };
+  return { viceroyVersion: options.viceroyVersion, setup, plan, connections: options.keepAlive ? 'keep-alive' : 'fresh', rows, names, wallMs: Math.round(performance.now() - started) };
 }
 
 function originBehaviour(scenario: Scenario, bytes: number): Scenario['origin'] {
@@ -202,12 +218,11 @@ function originBehaviour(scenario: Scenario, bytes: number): Scenario['origin'] 
 }
 
 /**
- * Each side (every build, and the floor) runs in two Viceroy processes, and
- * its requests alternate between them. They are started in a palindrome,
- * `service, compared…, floor, floor, …compared, service`, because where a
- * process comes in the start order shows in its times: the same wasm measured
- * up to 0.2 ms (6 %) faster at p50 when started fourth than first. The
- * palindrome gives every side the same mean start position.
+ * `lean`: each side (every build, and the floor) in one quiet Viceroy.
+ * `palindrome`: each side in two Viceroy processes at `-v`, its requests
+ * alternating between them, started `service, compared…, floor, floor,
+ * …compared, service`, because where a process came in the start order showed
+ * in its times (up to 0.2 ms at p50 in an A/A test of that setup).
  */
 interface World {
   readonly origin: StubBackend;
@@ -216,7 +231,7 @@ interface World {
   close(): Promise<void>;
 }
 
-async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, viceroy: string, builds: readonly Build[], floorWasm: string): Promise<World> {
+async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, viceroy: string, builds: readonly Build[], floorWasm: string, setup: RealRuntimeSetup): Promise<World> {
   const stubs: StubBackend[] = [];
   const servers: ViceroyServer[] = [];
   const close = async () => {
@@ -240,9 +255,9 @@ async function startWorld(scenario: Scenario, bucketRoot: string, dir: string, v
     for (const side of sides) {
       await writeFile(side.manifest, manifestToml({ backends, config: { ...BENCH_GCS.config, ...memory, ...BENCH_RUNTIME_CONFIG, ...side.config }, secrets: BENCH_GCS.secrets }));
     }
-    // One at a time (each compiles an 11 MB wasm on start-up), in a palindrome.
-    for (const side of [...sides, ...[...sides].reverse()]) {
-      const server = await startViceroy({ viceroy, wasm: side.wasm, manifest: side.manifest, dropOutputOnceListening: true });
+    // One at a time (each compiles an 11 MB wasm on start-up).
+    for (const side of setup === 'lean' ? sides : [...sides, ...[...sides].reverse()]) {
+      const server = await startViceroy({ viceroy, wasm: side.wasm, manifest: side.manifest, dropOutputOnceListening: true, quiet: setup === 'lean' });
       servers.push(server);
       side.servers.push(server);
     }
@@ -268,12 +283,12 @@ async function measureScenario(scenario: Scenario, bytes: number, world: World, 
   const probes: Probe[] = [
     ...world.services.map((s) => ({
       id: s.label,
-      send: (i: number) => timedGet(s.servers[i % 2]!.url, pagePath(bytes, i), TIMEOUT_MS, {}, { agent: agentFor(`${s.label} ${i % 2}`) }),
+      send: (i: number) => timedGet(s.servers[i % s.servers.length]!.url, pagePath(bytes, i), TIMEOUT_MS, {}, { agent: agentFor(`${s.label} ${i % s.servers.length}`) }),
       check: (t: Timing) => page(t) ?? (t.headers['fastly-backend-name'] === scenario.expectBackend ? undefined : `answered by ${String(t.headers['fastly-backend-name'])}, expected ${scenario.expectBackend}`),
     })),
     {
       id: 'floor',
-      send: (i: number) => timedGet(world.floor[i % 2]!.url, floor.asksMirror ? `/${mirrorKey(bytes, i)}` : pagePath(bytes, i), TIMEOUT_MS, { 'x-bench-backend': floor.backends }, { agent: agentFor(`floor ${i % 2}`) }),
+      send: (i: number) => timedGet(world.floor[i % world.floor.length]!.url, floor.asksMirror ? `/${mirrorKey(bytes, i)}` : pagePath(bytes, i), TIMEOUT_MS, { 'x-bench-backend': floor.backends }, { agent: agentFor(`floor ${i % world.floor.length}`) }),
       check: page,
     },
   ];
@@ -319,6 +334,7 @@ async function measureScenario(scenario: Scenario, bytes: number, world: World, 
       floor: floorSide,
       ratioP50,
       ratioP90: round(ratio(service.p90 ?? Number.NaN, floorSide.p90 ?? Number.NaN)),
+      addedP50Ms: service.p50 !== null && floorSide.p50 !== null ? round(service.p50 - floorSide.p50) : null,
       meetsGoal: ratioP50 !== null && ratioP50 <= REAL_RUNTIME_GOAL && service.errors === 0,
     };
   });
@@ -327,7 +343,7 @@ async function measureScenario(scenario: Scenario, bytes: number, world: World, 
 export function realRuntimeTable(report: RealRuntimeReport): Table {
   const compared = new Set(report.rows.map((r) => r.build)).size > 1;
   return {
-    head: ['scenario', 'page', ...(compared ? ['build'] : []), 'floor asks', 'ok / err', 'service p50 / p90 ms', 'floor p50 / p90 ms', '× floor p50 / p90', `≤ ${REAL_RUNTIME_GOAL}× (p50)`, 'answers > 35 ms (service / floor)'],
+    head: ['scenario', 'page', ...(compared ? ['build'] : []), 'floor asks', 'ok / err', 'service p50 / p90 ms', 'floor p50 / p90 ms', 'added p50 ms', '× floor p50 / p90', `≤ ${REAL_RUNTIME_GOAL}× (p50)`, 'answers > 35 ms (service / floor)'],
     rows: report.rows.map((r) => [
       r.title,
       `${r.pageBytes / 1024} KiB`,
@@ -336,6 +352,7 @@ export function realRuntimeTable(report: RealRuntimeReport): Table {
       `${r.service.n} / ${r.service.errors}`,
       `${ms(r.service.p50)} / ${ms(r.service.p90)}`,
       `${ms(r.floor.p50)} / ${ms(r.floor.p90)}`,
+      ms(r.addedP50Ms),
       `${times(r.ratioP50)} / ${times(r.ratioP90)}`,
       r.meetsGoal ? 'yes' : 'NO',
       `${r.service.over35ms} / ${r.floor.over35ms}`,
@@ -350,7 +367,7 @@ export function realRuntimeSection(report: RealRuntimeReport, startedAt: string,
   return [
     REAL_BEGIN,
     '',
-    `Latest run: ${startedAt.slice(0, 19).replace('T', ' ')} UTC, ${(report.wallMs / 1000).toFixed(0)} s wall time, Viceroy ${report.viceroyVersion}, ${report.plan.requests} measured requests per build, scenario and page size (after ${report.plan.warmup} thrown away), ${report.connections === 'fresh' ? 'a fresh connection per request' : 'one kept-alive connection per side'}.`,
+    `Latest run: ${startedAt.slice(0, 19).replace('T', ' ')} UTC, ${(report.wallMs / 1000).toFixed(0)} s wall time, Viceroy ${report.viceroyVersion}, ${report.plan.requests} measured requests per build, scenario and page size (after ${report.plan.warmup} thrown away), ${report.connections === 'fresh' ? 'a fresh connection per request' : 'one kept-alive connection per side'}, ${report.setup === 'lean' ? 'one Viceroy per side, without -v' : 'two Viceroys per side at -v, in a palindrome'}.`,
     '',
     `Command: \`${command}\``,
     '',

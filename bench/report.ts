@@ -9,24 +9,9 @@ import type { BaselineId, LatencyResult, Series } from './latency.ts';
 import type { MachineInfo } from './machine.ts';
 import type { NamesReport } from './names.ts';
 import type { Scenario, ScenarioId } from './scenarios.ts';
-import { ratio, round, summarise, type Summary } from './stats.ts';
+import { type Ratios, ratios, type SeriesReport, seriesReport } from './series.ts';
+import { ratio, round, type Summary } from './stats.ts';
 import type { ThroughputPlan, ThroughputResult } from './throughput.ts';
-
-export interface SeriesReport {
-  readonly ttfb: Summary;
-  readonly total: Summary;
-  /** For the service: how long each backend attempt lasted by the service's own clock (Server-Timing). */
-  readonly attempts?: Readonly<Record<string, Summary>>;
-  readonly errors: number;
-  readonly errorSamples: readonly string[];
-}
-
-export interface Ratios {
-  readonly ttfbP50: number | null;
-  readonly ttfbP95: number | null;
-  readonly totalP50: number | null;
-  readonly totalP95: number | null;
-}
 
 export interface ScenarioReport {
   readonly id: ScenarioId;
@@ -83,27 +68,6 @@ export interface Report {
   readonly names: NamesReport | null;
   readonly build: BuildResult | null;
   readonly targets: readonly Target[];
-}
-
-export function seriesReport(s: Series): SeriesReport {
-  const attempts = Object.entries(s.attempts);
-  return {
-    ttfb: rounded(summarise(s.ttfb)),
-    total: rounded(summarise(s.total)),
-    ...(attempts.length > 0 ? { attempts: Object.fromEntries(attempts.map(([b, v]) => [b, rounded(summarise(v))])) } : {}),
-    errors: s.errors,
-    errorSamples: [...s.errorSamples],
-  };
-}
-
-function rounded(s: Summary): Summary {
-  const r = (v: number): number => round(v) ?? Number.NaN;
-  return { n: s.n, p50: r(s.p50), p95: r(s.p95), min: r(s.min), max: r(s.max), mean: r(s.mean) };
-}
-
-export function ratios(a: SeriesReport, b: SeriesReport, minus = 0): Ratios {
-  const r = (x: number, y: number): number | null => round(ratio(x - minus, y));
-  return { ttfbP50: r(a.ttfb.p50, b.ttfb.p50), ttfbP95: r(a.ttfb.p95, b.ttfb.p95), totalP50: r(a.total.p50, b.total.p50), totalP95: r(a.total.p95, b.total.p95) };
 }
 
 export function scenarioReport(scenario: Scenario, latency: LatencyResult): ScenarioReport {

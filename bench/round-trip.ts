@@ -20,7 +20,7 @@ import type { Behaviour } from '../stubs/index.ts';
 import { timedGet, type Timing } from './client.ts';
 import { emptySeries, record, type Series } from './latency.ts';
 import { objectKey } from './pages.ts';
-import { ratios, type Ratios, type SeriesReport, seriesReport } from './report.ts';
+import { ratios, type Ratios, type SeriesReport, seriesReport } from './series.ts';
 import { ROUND_TRIP_MS, type RoundTripWorld, type ServiceRunner, startRoundTripWorld } from './round-trip-world.ts';
 import type { BackendName } from './manifest.ts';
 

@@ -21,22 +21,21 @@ import { join, resolve } from 'node:path';
 import { chartSvg } from './chart.ts';
 import { execFileSync } from 'node:child_process';
 import { locateViceroy } from '../viceroy/locate.ts';
-import { buildDebugWasm, profileMarkdown, profileService, profileTable } from './guest-profile.ts';
 import { startViceroy } from '../viceroy/server.ts';
 import { machineInfo } from './machine.ts';
 import { EDGE_BEGIN, EDGE_END, edgeSafetySection, replaceSection, ROUND_TRIP_BEGIN, ROUND_TRIP_END, roundTripSection, updateBenchmarksMd } from './markdown.ts';
 import { measureMissFlood, type MissFloodReport } from './miss-flood.ts';
 import { measureSiege, type SiegeReport, siegePages } from './siege.ts';
 import { makePageBucket } from './pages.ts';
-import { type Build, buildFloorWasm, OUTAGE_MEMORY_OFF, PROBED_CACHE_API, measureRealRuntime, REAL_BEGIN, REAL_END, REAL_RUNTIME_FULL, REAL_RUNTIME_QUICK, realRuntimeSection, realRuntimeTable } from './real-runtime.ts';
+import { type Build, buildFloorWasm, OUTAGE_MEMORY_OFF, PROBED_CACHE_API, measureRealRuntime, REAL_BEGIN, type RealRuntimeSetup, REAL_END, REAL_RUNTIME_FULL, REAL_RUNTIME_QUICK, realRuntimeSection, realRuntimeTable } from './real-runtime.ts';
 import { measureRoundTrips, type RoundTripReport, roundTripPages } from './round-trip.ts';
 import type { ServiceRunner } from './round-trip-world.ts';
 import { runBenchmark } from './measure.ts';
 import type { Report } from './report.ts';
 import { SCENARIOS, scenarioById } from './scenarios.ts';
 import { FULL, QUICK } from './settings.ts';
-import { namesTable } from './names.ts';
-import { latencyTable, missFloodTable, otherTable, renderText, roundTripTable, siegeTable, targetTable, timelineTable } from './table.ts';
+import { latencyTable, missFloodTable, namesTable, otherTable, roundTripTable, siegeTable, targetTable, timelineTable } from './report-tables.ts';
+import { renderText } from './table.ts';
 import { timelineChartSvg } from './timeline-chart.ts';
 import { measureTimeline, type TimelineReport, timelinePages } from './timeline.ts';
 
@@ -53,8 +52,8 @@ interface Args {
   /** With viceroy: other builds of the service measured in the same rounds (`label=path.wasm`, repeatable). */
   compare: Build[];
   keepAlive: boolean;
-  /** With viceroy: profile the guest instead of timing it; a debug wasm to use, or '' to build one from src/. */
-  profile: string | undefined;
+  /** With viceroy: how its processes are run (real-runtime.ts). */
+  setup: RealRuntimeSetup;
   quick: boolean;
   skipBuild: boolean;
   noMd: boolean;
@@ -66,7 +65,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { engine: 'local-runtime', compare: [], keepAlive: false, profile: undefined, quick: false, skipBuild: false, noMd: false, scenarios: undefined, requests: undefined, pagesKiB: undefined, out: join(REPO, 'bench-results') };
+  const args: Args = { engine: 'local-runtime', compare: [], keepAlive: false, setup: 'lean', quick: false, skipBuild: false, noMd: false, scenarios: undefined, requests: undefined, pagesKiB: undefined, out: join(REPO, 'bench-results') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--engine' && argv[i + 1]) {
@@ -77,9 +76,11 @@ function parseArgs(argv: readonly string[]): Args {
       const value = argv[++i]!;
       const [label, wasm] = value.includes('=') ? [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)] : ['compared', value];
       args.compare.push({ label: label!, wasm: resolve(wasm!) });
+    } else if (a === '--setup' && argv[i + 1]) {
+      const setup = argv[++i]!;
+      if (setup !== 'lean' && setup !== 'palindrome') throw new Error(`--setup ${setup}: use lean or palindrome`);
+      args.setup = setup;
     } else if (a === '--keep-alive') args.keepAlive = true;
-    else if (a === '--profile') args.profile = '';
-    else if (a === '--profile-wasm' && argv[i + 1]) args.profile = resolve(argv[++i]!);
     else if (a === '--quick') args.quick = true;
     else if (a === '--skip-build') args.skipBuild = true;
     else if (a === '--no-md') args.noMd = true;
@@ -88,7 +89,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--requests' && argv[i + 1]) args.requests = positiveInteger(a, argv[++i]!);
     else if (a === '--pages' && argv[i + 1]) args.pagesKiB = argv[++i]!.split(',').map((kib) => positiveInteger(a, kib));
     else if (a === '--help' || a === '-h') {
-      process.stdout.write(`usage: npm run bench -- [--engine local-runtime|viceroy] [--quick] [--skip-build] [--no-md] [--scenarios id,id] [--out dir]\n  ids: ${[...SCENARIOS.map((x) => x.id), ...PARTS].join(', ')}\n  with --engine viceroy also: [--compare label=other.wasm] [--keep-alive] [--requests N] [--pages KiB,KiB] [--profile | --profile-wasm debug.wasm]\n`);
+      process.stdout.write(`usage: npm run bench -- [--engine local-runtime|viceroy] [--quick] [--skip-build] [--no-md] [--scenarios id,id] [--out dir]\n  ids: ${[...SCENARIOS.map((x) => x.id), ...PARTS].join(', ')}\n  with --engine viceroy also: [--compare label=other.wasm] [--setup lean|palindrome] [--keep-alive] [--requests N] [--pages KiB,KiB]\n`);
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
@@ -222,7 +223,6 @@ async function mainRealRuntime(args: Args): Promise<void> {
   const mode = args.quick ? 'quick' : 'full';
   const viceroy = locateViceroy();
   if (!viceroy.found) throw new Error(`--engine viceroy: ${viceroy.reason}`);
-  if (args.profile !== undefined) return mainGuestProfile(args, viceroy.path);
   if (!args.skipBuild) {
     process.stderr.write('bench: building bin/main.wasm (npm run build)\n');
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -254,6 +254,7 @@ async function mainRealRuntime(args: Args): Promise<void> {
       ...(args.pagesKiB ? { pageBytes: args.pagesKiB.map((kib) => kib * 1024) } : {}),
     },
     keepAlive: args.keepAlive,
+    setup: args.setup,
     progress: say,
   });
   const roundTrips =
@@ -277,24 +278,6 @@ async function mainRealRuntime(args: Args): Promise<void> {
     await replaceSection(join(REPO, 'BENCHMARKS.md'), REAL_BEGIN, REAL_END, realRuntimeSection(report, startedAt, `npm run bench -- ${extra}`, machineLine, roundTrips));
     process.stdout.write('BENCHMARKS.md updated (real-runtime section)\n');
   }
-}
-
-/** `--engine viceroy --profile`: where the guest's time goes, from Viceroy's guest profiler. */
-async function mainGuestProfile(args: Args, viceroy: string): Promise<void> {
-  const dir = join(args.out, 'viceroy-profile');
-  await mkdir(dir, { recursive: true });
-  let wasm = args.profile!;
-  if (wasm === '') {
-    wasm = join(dir, 'debug.wasm');
-    process.stderr.write('bench: building src/index.ts with js-compute\'s debug runtime (about a minute)\n');
-    await buildDebugWasm(join(REPO, 'src/index.ts'), wasm);
-  }
-  const profile = await profileService({ viceroy, wasm, requests: args.quick ? 12 : 60, progress: (line) => process.stderr.write(`bench: ${line}\n`) });
-  const text = renderText(profileTable(profile));
-  process.stdout.write(`\nguest profile: ${profile.requests} requests, ${profile.samplesPerRequest.toFixed(0)} samples (${(profile.usPerRequest / 1000).toFixed(2)} ms) per request, ${(profile.debugOnly * 100).toFixed(0)}% of them in the debug runtime's own logging and promise records (left out below)\n\n${text}\n`);
-  await writeFile(join(dir, 'profile.json'), `${JSON.stringify(profile, null, 2)}\n`);
-  await writeFile(join(dir, 'profile.md'), `${profileMarkdown(profile)}\n`);
-  process.stdout.write(`results: ${dir}/profile.json, profile.md\n`);
 }
 
 /** The world with real round trips, the service and the floor each compiled to wasm and run in Viceroy. */

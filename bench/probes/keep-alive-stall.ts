@@ -7,19 +7,19 @@
  * page 100 times over one connection, without and with TCP_QUICKACK (ACK at
  * once): the stalls are there without it and gone with it.
  *
- *   npx tsx bench/keep-alive-stall.ts      (needs python3 and the pinned Viceroy)
+ *   npx tsx bench/probes/keep-alive-stall.ts      (needs python3 and the pinned Viceroy)
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { locateViceroy } from '../viceroy/locate.ts';
-import { startViceroy } from '../viceroy/server.ts';
-import { startStubBackend } from '../stubs/index.ts';
-import { BACKENDS, type BackendName, type BackendSpec, manifestToml } from './manifest.ts';
-import { pageBody } from './pages.ts';
-import { buildFloorWasm } from './real-runtime.ts';
+import { locateViceroy } from '../../viceroy/locate.ts';
+import { startViceroy } from '../../viceroy/server.ts';
+import { startStubBackend } from '../../stubs/index.ts';
+import { BACKENDS, type BackendName, type BackendSpec, manifestToml } from '../manifest.ts';
+import { pageBody } from '../pages.ts';
+import { buildFloorWasm } from '../real-runtime.ts';
 
 const viceroy = locateViceroy();
 if (!viceroy.found) throw new Error(viceroy.reason);
