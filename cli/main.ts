@@ -12,7 +12,10 @@ import { runFreshness } from './freshness.ts';
 import { freshnessJson, freshnessText } from './freshness-report.ts';
 import { runLag } from './freshness-sample.ts';
 import { lagJson, lagText } from './lag-report.ts';
-import { type Command, parseCommand } from './options.ts';
+import { type CheckName, checkMetrics, driftMetrics, lagMetrics, markerMetrics } from './mirror-metrics.ts';
+import { type Command, type Output, parseCommand } from './options.ts';
+import { exposition, type MetricFamily } from './prometheus.ts';
+import { pushMetrics } from './pushgateway.ts';
 import type { Failure } from './failure.ts';
 import { type Progress, startProgress, startProgressBar } from './progress.ts';
 import { EXIT, USAGE, UsageError } from './usage.ts';
@@ -58,43 +61,62 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       const progress = startProgress(progressOut, `checking ${command.target.url.href}`, CHECK_REQUESTS.length);
       const report = await runCheck(command.target, { timeoutMs: command.timeoutMs, overrideToken }, progress);
       const noAnswer = report.rows.every((r) => r.failure !== null);
-      if (command.json) io.stdout(checkJson(report));
+      const metrics = checkMetrics(report, io.now());
+      if (command.format === 'json') io.stdout(checkJson(report));
+      else if (command.format === 'prometheus') io.stdout(exposition(metrics));
       else if (!noAnswer) io.stdout(checkText(report));
       if (noAnswer) io.stderr(`govuk-failover: ${report.rows[0]?.failure?.message ?? 'no request was answered.'}\n`);
-      return report.ok ? EXIT.ok : EXIT.problem;
+      const pushed = await push(io, command, 'check', metrics, command.timeoutMs);
+      return report.ok && pushed ? EXIT.ok : EXIT.problem;
     }
     case 'drift': {
-      const run = await runDrift(command.source, { ...command, overrideToken }, progressBar(io, command.json, 'comparing pages'));
-      return printRun(io, run, command.json ? driftJson : driftText);
+      const run = await runDrift(command.source, { ...command, overrideToken }, progressBar(io, command.format !== 'text', 'comparing pages'));
+      return printRun(io, command, 'drift', run, driftJson, driftText, driftMetrics);
     }
     case 'lag': {
-      const run = await runLag({ ...command, overrideToken, now: io.now }, progressBar(io, command.json, 'comparing sampled pages'));
-      return printRun(io, run, command.json ? lagJson : lagText);
+      const run = await runLag({ ...command, overrideToken, now: io.now }, progressBar(io, command.format !== 'text', 'comparing sampled pages'));
+      return printRun(io, command, 'freshness', run, lagJson, lagText, lagMetrics);
     }
     case 'freshness': {
       const progress = startProgress(progressOut, `reading ${command.url.href} from each mirror`, MIRRORS.length);
       const report = await runFreshness({ ...command, overrideToken, now: io.now }, progress);
-      io.stdout(command.json ? freshnessJson(report) : freshnessText(report));
-      return report.ok ? EXIT.ok : EXIT.problem;
+      const metrics = markerMetrics(report, io.now());
+      io.stdout(command.format === 'json' ? freshnessJson(report) : command.format === 'prometheus' ? exposition(metrics) : freshnessText(report));
+      const pushed = await push(io, command, 'freshness', metrics, command.timeoutMs);
+      return report.ok && pushed ? EXIT.ok : EXIT.problem;
     }
   }
 }
 
-/** A progress bar on a terminal, unless the output is JSON. */
-function progressBar(io: Io, json: boolean, what: string): (total: number) => Progress {
-  return (total) => startProgressBar({ write: io.stderr, isTTY: io.stderrIsTTY && !json }, what, total);
+/** A progress bar on a terminal, unless the output is for a program (JSON, metrics). */
+function progressBar(io: Io, forProgram: boolean, what: string): (total: number) => Progress {
+  return (total) => startProgressBar({ write: io.stderr, isTTY: io.stderrIsTTY && !forProgram }, what, total);
 }
 
-/** The report of a run that compared pages, or the one line saying why there is none. */
-function printRun<R extends { readonly ok: boolean }>(
+/** With --push, the metrics to the Pushgateway; false (said on stderr) when it did not take them. */
+async function push(io: Io, output: Output, check: CheckName, metrics: readonly MetricFamily[], timeoutMs: number): Promise<boolean> {
+  if (output.push === undefined) return true;
+  const problem = await pushMetrics(output.push, check, exposition(metrics), timeoutMs);
+  if (problem) io.stderr(`govuk-failover: ${problem}\n`);
+  return problem === undefined;
+}
+
+/** The report of a run that compared pages, in the format asked, or the one line saying why there is none. */
+async function printRun<R extends { readonly ok: boolean }>(
   io: Io,
+  output: Output & { readonly timeoutMs: number },
+  check: CheckName,
   run: { readonly ok: true; readonly report: R } | { readonly ok: false; readonly problem: string; readonly failure: Failure | null },
-  render: (report: R) => string,
-): number {
+  json: (report: R) => string,
+  text: (report: R) => string,
+  toMetrics: (report: R, at: Date) => MetricFamily[],
+): Promise<number> {
   if (!run.ok) {
     io.stderr(`govuk-failover: ${run.failure?.message ?? run.problem}\n`);
     return EXIT.problem;
   }
-  io.stdout(render(run.report));
-  return run.report.ok ? EXIT.ok : EXIT.problem;
+  const metrics = toMetrics(run.report, io.now());
+  io.stdout(output.format === 'json' ? json(run.report) : output.format === 'prometheus' ? exposition(metrics) : text(run.report));
+  const pushed = await push(io, output, check, metrics, output.timeoutMs);
+  return run.report.ok && pushed ? EXIT.ok : EXIT.problem;
 }

@@ -23,24 +23,34 @@ export type PageSource =
   | { readonly kind: 'file'; readonly file: string; readonly paths: readonly string[] }
   | { readonly kind: 'arguments'; readonly paths: readonly string[] };
 
-interface Requests {
+/** How a report is given: `text` (a table), `json`, or `prometheus` (the text exposition format); `push`: also to a Pushgateway. */
+export type Format = 'text' | 'json' | 'prometheus';
+
+export interface Output {
+  readonly json: boolean;
+  readonly format: Format;
+  readonly push: URL | undefined;
+}
+
+interface Requests extends Output {
   readonly service: URL;
   readonly timeoutMs: number;
   readonly concurrency: number;
-  readonly json: boolean;
 }
 
 export type Command =
   | { readonly name: 'help' }
-  | { readonly name: 'check'; readonly target: Target; readonly timeoutMs: number; readonly json: boolean }
+  | ({ readonly name: 'check'; readonly target: Target; readonly timeoutMs: number } & Output)
   | ({ readonly name: 'drift'; readonly source: PageSource } & Requests)
-  | { readonly name: 'freshness'; readonly url: URL; readonly maxAgeMs: number; readonly timeoutMs: number; readonly json: boolean }
+  | ({ readonly name: 'freshness'; readonly url: URL; readonly maxAgeMs: number; readonly timeoutMs: number } & Output)
   | ({ readonly name: 'lag'; readonly sampleSize: number; readonly maxAgeMs: number } & Requests);
 
 const COMMON = {
   service: { type: 'string' },
   timeout: { type: 'string', default: DEFAULT_TIMEOUT },
   json: { type: 'boolean', default: false },
+  format: { type: 'string' },
+  push: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -64,7 +74,7 @@ function parseCheck(args: string[]): Command {
     name: 'check',
     target: parseTarget(positionals[0] ?? '', values.service),
     timeoutMs: duration('--timeout', values.timeout),
-    json: values.json,
+    ...output(values),
   };
 }
 
@@ -118,17 +128,41 @@ function parseFreshness(args: string[]): Command {
     url: new URL(values.marker, service),
     maxAgeMs,
     timeoutMs: duration('--timeout', values.timeout),
-    json: values.json,
+    ...output(values),
   };
 }
 
-function requests(values: { service?: string; timeout: string; concurrency?: string; json: boolean }): Requests {
+function requests(values: { service?: string; timeout: string; concurrency?: string; json: boolean; format?: string; push?: string }): Requests {
   return {
     service: parseService(values.service ?? DEFAULT_SERVICE),
     timeoutMs: duration('--timeout', values.timeout),
     concurrency: count('--concurrency', values.concurrency ?? String(DEFAULT_CONCURRENCY), MAX_CONCURRENCY),
-    json: values.json,
+    ...output(values),
   };
+}
+
+const FORMATS: readonly Format[] = ['text', 'json', 'prometheus'];
+
+/** `--format` (and `--json`, the same as `--format json`), and `--push`. */
+function output(values: { json: boolean; format?: string; push?: string }): Output {
+  if (values.format !== undefined && !(FORMATS as readonly string[]).includes(values.format)) {
+    throw new UsageError(`--format ${JSON.stringify(values.format)} is not a format: use text, json or prometheus.`);
+  }
+  if (values.json && values.format !== undefined && values.format !== 'json') throw new UsageError(`--json and --format ${values.format} ask for two formats; give one.`);
+  const format: Format = values.json ? 'json' : ((values.format as Format | undefined) ?? 'text');
+  return { json: format === 'json', format, push: values.push === undefined ? undefined : pushUrl(values.push) };
+}
+
+function pushUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--push ${JSON.stringify(text)} is not a URL: give the Pushgateway's address, such as http://pushgateway:9091.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--push ${JSON.stringify(text)} must be an http or https URL.`);
+  if (url.search !== '' || url.hash !== '') throw new UsageError(`--push ${JSON.stringify(text)} must have no query or fragment: give the Pushgateway's address.`);
+  return url;
 }
 
 function pagesFile(file: string): string[] {

@@ -7,12 +7,13 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `Usage:
-  govuk-failover check <path-or-url> [--service <base url>] [--timeout 20s] [--json]
+  govuk-failover check <path-or-url> [--service <base url>] [--timeout 20s] [<output>]
   govuk-failover drift (--sitemap [--limit 200] | --pages <file> | <path>...) [--service <base url>]
-                       [--concurrency 8] [--timeout 20s] [--json]
+                       [--concurrency 8] [--timeout 20s] [<output>]
   govuk-failover freshness [--service <base url>] [--max-age 24h] [--limit 50] [--concurrency 8]
-                           [--timeout 20s] [--json]
-  govuk-failover freshness --marker <path> [--service <base url>] [--max-age 24h] [--timeout 20s] [--json]
+                           [--timeout 20s] [<output>]
+  govuk-failover freshness --marker <path> [--service <base url>] [--max-age 24h] [--timeout 20s] [<output>]
+  <output>: [--json | --format text|json|prometheus] [--push <pushgateway url>]
 
 check      Requests the page through the edge service once without an override and
            once per backend (Backend-Override: origin, mirrorS3, mirrorS3Replica,
@@ -58,7 +59,14 @@ Options:
                       /mirror-last-sync.json (object www.gov.uk/mirror-last-sync.json,
                       body {"synced_at": "<ISO 8601 time>"}; without it, the
                       object's Last-Modified is used).
-  --json              Print the result as JSON on stdout (drift, freshness: no progress bar).
+  --format <f>        text (a table, the default), json, or prometheus (the text exposition
+                      format: govuk_mirror_response_status_code for check,
+                      govuk_failover_mirror_* per mirror for drift and freshness, and
+                      govuk_failover_check_timestamp_seconds). No progress bar unless text.
+  --json              The same as --format json.
+  --push <url>        Also send the metrics to this Prometheus Pushgateway (job
+                      govuk_failover, one group per check, replaced by each run).
+                      Exit 1 when it does not take them.
   -h, --help          Show this help.
 
 Environment:

@@ -7,7 +7,7 @@ import { describe } from '../core/config.ts';
 import { serve, serviceFailure, type ServiceEnv } from '../core/service.ts';
 import { backendBucketHost, backendHealth } from './backends.ts';
 import { loadConfig } from './config-store.ts';
-import { writeLog } from './log.ts';
+import { edgeFacts, writeLog } from './log.ts';
 import { coreCacheMarks } from './outage-marks.ts';
 import { readSecret } from './secrets.ts';
 import { answerSource, sendToBackend } from './send.ts';
@@ -41,7 +41,8 @@ async function handleFetchEvent(event: FetchEvent, afterAnswer: (task: () => voi
     bucketHost: backendBucketHost,
     send: (backend: BackendName, request: Request, cache: CacheRule) => sendToBackend(backend, request, cache, () => config.httpCacheApi),
     secret: readSecret,
-    log: (record) => afterAnswer(() => writeLog(config.logEndpoint, record)),
+    log: (line) => afterAnswer(() => writeLog(config.logEndpoint, line())),
+    edgeFacts: (withPersonalData) => edgeFacts(event.client, withPersonalData),
     answerSource,
     popMarks: coreCacheMarks,
     background: (task) => event.waitUntil(task),

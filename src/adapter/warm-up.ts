@@ -17,7 +17,8 @@ import { classifyFailure } from '../core/attempt.ts';
 import { BACKEND_ORDER } from '../core/backends.ts';
 import { cacheRuleFor, deliveredCacheControl } from '../core/cache-policy.ts';
 import { readConfig } from '../core/config.ts';
-import { logRecord, serverTiming } from '../core/diagnostics.ts';
+import { serverTiming } from '../core/diagnostics.ts';
+import { cacheResponseOf, logRecord, NO_EDGE_FACTS } from '../core/log-line.ts';
 import { mirrorRequestPath } from '../core/mirror-path.ts';
 import { decideOverride } from '../core/override.ts';
 import { planCandidates } from '../core/policy.ts';
@@ -54,7 +55,24 @@ export function warmUp(): void {
     { backend: 'mirrorS3', outcome: 'ok', status: 200, startMs: 2.4, durationMs: 7.5 },
   ] as const;
   serverTiming(attempts);
-  const record = logRecord({ time: new Date(0), requestId: 'build', method: 'GET', path: '/browse/benefits', override: null, attempts, backend: 'mirrorS3', status: 200, totalMs: 10.25, configProblems: [] });
+  const record = logRecord({
+    now: new Date(0),
+    requestId: 'build',
+    method: 'GET',
+    path: '/browse/benefits',
+    query: '',
+    clientAddress: null,
+    userAgent: null,
+    override: null,
+    attempts,
+    backend: 'mirrorS3',
+    answer: { status: 200, headers },
+    cacheResponse: cacheResponseOf({ backend: 'mirrorS3', fromCache: false, passed: false }),
+    totalMs: 10.25,
+    configProblems: [],
+    personalData: false,
+    edge: NO_EDGE_FACTS,
+  });
   JSON.stringify(record);
 }
 
@@ -91,7 +109,7 @@ export function warmUpServe(): Promise<unknown> {
       health: () => 'healthy',
       send: async (backend) => answer(backend === 'origin' ? originStatus : 200),
       secret: async () => null,
-      log: (record) => void JSON.stringify(record),
+      log: (line) => void JSON.stringify(line()),
       popMarks,
       background: (task) => void task.catch(() => undefined),
       headersAlwaysSent: true,

@@ -44,6 +44,8 @@ export interface Config {
    * refuses it; `absent`: the plain override at once, without the refused attempt.
    */
   readonly httpCacheApi: HttpCacheApi;
+  /** Whether the log line carries the client's address, its TLS fingerprint and the query string (log-line.ts). */
+  readonly logPersonalData: boolean;
 }
 
 export const CONFIG_STORE_NAME = 'failover_config';
@@ -72,6 +74,7 @@ export const DEFAULT_CONFIG: Config = {
   outageMemoryS: 10,
   mirrorMissMemoryS: 5,
   httpCacheApi: 'present',
+  logPersonalData: false,
 };
 
 /** The keys the Config Store may hold, with what each means. docs/configuration.md lists the same. */
@@ -95,6 +98,7 @@ export const CONFIG_KEYS = {
   outage_memory_s: 'seconds a suspect scope asks origin and the first mirror at once (0 = outage memory off)',
   mirror_miss_memory_s: 'seconds a mirror\'s answer that it lacks an object is remembered, so that name is not asked again in failover (0 = off)',
   http_cache_api: '`present` or `absent` (a runtime without the HTTP cache API, such as Viceroy): how cached fetches are made',
+  log_personal_data: '`true` or `false`: whether the log line carries the client\'s IP address, its JA3 fingerprint and the query string',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -192,6 +196,7 @@ const FIELDS: { readonly [K in keyof Config]: (source: Source) => Config[K] } = 
   outageWindowS: setting('outage_window_s', DEFAULT_CONFIG.outageWindowS, integer(MAX_OUTAGE_SECONDS, 1), `a whole number of seconds from 1 to ${MAX_OUTAGE_SECONDS}`),
   outageMemoryS: setting('outage_memory_s', DEFAULT_CONFIG.outageMemoryS, integer(MAX_OUTAGE_SECONDS), `a whole number of seconds from 0 (off) to ${MAX_OUTAGE_SECONDS}`),
   mirrorMissMemoryS: setting('mirror_miss_memory_s', DEFAULT_CONFIG.mirrorMissMemoryS, integer(MAX_MISS_SECONDS), `a whole number of seconds from 0 (off) to ${MAX_MISS_SECONDS}`),
+  logPersonalData: setting('log_personal_data', DEFAULT_CONFIG.logPersonalData, (raw) => (raw === 'true' ? true : raw === 'false' ? false : undefined), '`true` or `false`'),
   httpCacheApi: setting<HttpCacheApi>('http_cache_api', DEFAULT_CONFIG.httpCacheApi, (raw) => (raw === 'present' || raw === 'absent' ? raw : undefined), '`present` or `absent`'),
 };
 

@@ -1,10 +1,10 @@
 /**
- * What every response and the per-request log line say about how the
- * answer was found. Secrets and cookies never appear here: only backend
- * names, outcomes, statuses, durations, the method and the path.
+ * What every response says about how the answer was found: the backend, the
+ * restarts, and one `Server-Timing` entry per backend considered (the log
+ * line, log-line.ts, says the same and more). Only backend names, outcomes,
+ * statuses, durations and object names appear here.
  */
 import type { AttemptRecord } from './attempt.ts';
-import type { BackendName } from './backends.ts';
 
 export const BACKEND_NAME_HEADER = 'Fastly-Backend-Name';
 export const FAILOVER_HEADER = 'Fastly-Failover';
@@ -42,78 +42,6 @@ function laterName(attempt: AttemptRecord): string {
   // Characters that end or split a Server-Timing entry are written as %XX.
   const name = key.slice(key.lastIndexOf('/') + 1).replace(/[",;=\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return ` ${name.length > SHOWN_NAME_CHARS ? `...${name.slice(-(SHOWN_NAME_CHARS - 3))}` : name}`;
-}
-
-export interface LogRecord {
-  readonly time: string;
-  readonly request_id: string;
-  readonly method: string;
-  readonly path: string;
-  readonly override: string | null;
-  readonly attempts: readonly {
-    backend: BackendName;
-    outcome: string;
-    status: number | null;
-    start_ms: number;
-    ms: number;
-    detail?: string;
-    /** For a mirror: the object keys asked, in order; the last one gave the outcome. */
-    objects?: readonly string[];
-  }[];
-  readonly backend: BackendName | 'error';
-  readonly status: number;
-  readonly total_ms: number;
-  readonly config_problems?: readonly string[];
-  /** Set when the outage memory held this request's scope suspect, so origin and the first mirror were asked at once. */
-  readonly suspect_scope?: string;
-  /** Set when the outage memory's store failed; the request was served as without the memory. */
-  readonly outage_memory_error?: string;
-  /** Set when the mirror miss memory's store failed; the buckets were asked as without it. */
-  readonly miss_memory_error?: string;
-  /** Set only when the service itself failed and answered with the 503 page. */
-  readonly error?: string;
-}
-
-export function logRecord(fields: {
-  time: Date;
-  requestId: string;
-  method: string;
-  path: string;
-  override: string | null;
-  attempts: readonly AttemptRecord[];
-  backend: BackendName | 'error';
-  status: number;
-  totalMs: number;
-  configProblems: readonly string[];
-  error?: string;
-  suspectScope?: string | null;
-  outageMemoryError?: string | null;
-  missMemoryError?: string | null;
-}): LogRecord {
-  return {
-    time: fields.time.toISOString(),
-    request_id: fields.requestId,
-    method: fields.method,
-    path: fields.path,
-    override: fields.override,
-    attempts: fields.attempts.map((a) => ({
-      backend: a.backend,
-      outcome: a.outcome,
-      status: a.status ?? null,
-      start_ms: round(a.startMs),
-      ms: round(a.durationMs),
-      ...(a.detail ? { detail: a.detail } : {}),
-      ...(a.objects ? { objects: a.objects } : {}),
-    })),
-    backend: fields.backend,
-    status: fields.status,
-    total_ms: round(fields.totalMs),
-    ...(fields.configProblems.length > 0 ? { config_problems: fields.configProblems } : {}),
-    ...(fields.suspectScope ? { suspect_scope: fields.suspectScope } : {}),
-    ...(fields.outageMemoryError ? { outage_memory_error: fields.outageMemoryError } : {}),
-    ...(fields.missMemoryError ? { miss_memory_error: fields.missMemoryError } : {}),
-    ...(fields.error ? { error: fields.error.slice(0, 300) } : {}),
-  };
 }
 
 function round(ms: number): number {

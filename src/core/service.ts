@@ -10,18 +10,11 @@ import { buildBackendRequest, type GcsCredentials, mirrorNames } from './backend
 import { type CacheRule, cacheRuleFor, deliveredCacheControl } from './cache-policy.ts';
 import type { Clock } from './clock.ts';
 import { type Config, SECRET_KEYS } from './config.ts';
-import {
-  BACKEND_NAME_HEADER,
-  FAILOVER_HEADER,
-  type LogRecord,
-  logRecord,
-  RESTARTS_HEADER,
-  SERVER_TIMING_HEADER,
-  serverTiming,
-} from './diagnostics.ts';
+import { BACKEND_NAME_HEADER, FAILOVER_HEADER, RESTARTS_HEADER, SERVER_TIMING_HEADER, serverTiming } from './diagnostics.ts';
 import { type Connection, isShareable, keepsCookies } from './edge-contract.ts';
 import { ERROR_PAGE_HTML, RETRY_AFTER_SECONDS } from './error-page.ts';
 import { runFailover } from './failover.ts';
+import { type CacheResponse, cacheResponseOf, type EdgeFacts, type LogRecord, logRecord, NO_EDGE_FACTS } from './log-line.ts';
 import type { MirrorObjectName } from './mirror-path.ts';
 import { mirrorMisses, NO_MISSES } from './mirror-misses.ts';
 import { mirrorWalks } from './mirror-walk.ts';
@@ -30,7 +23,7 @@ import type { AnswerSource } from './origin-verdict.ts';
 import { watchOutage } from './outage-watch.ts';
 import { decideOverride, OVERRIDE_HEADER, OVERRIDE_IGNORED_HEADER, OVERRIDE_TOKEN_HEADER, type OverrideDecision } from './override.ts';
 import { type Health, isAcceptable, type Mode, planCandidates } from './policy.ts';
-import { checkRequest, rawPath } from './request-checks.ts';
+import { checkRequest, FAILOVER_METHODS, rawPath } from './request-checks.ts';
 
 export interface ServiceEnv {
   readonly config: Config;
@@ -47,8 +40,15 @@ export interface ServiceEnv {
   send(backend: BackendName, request: Request, cache: CacheRule): Promise<Response>;
   /** Reads a secret; null when absent. */
   secret(key: string): Promise<string | null>;
-  /** Writes one log line to the log endpoint. */
-  log(record: LogRecord): void;
+  /**
+   * Writes one log line to the log endpoint. The line is made by `line`, which
+   * the adapter calls after the answer has gone, so that neither making it nor
+   * the reads it needs (the config's `log_personal_data`, the edge's facts) hold
+   * the answer up.
+   */
+  log(line: () => LogRecord): void;
+  /** What the POP knows of the client's connection, for the log line (the JA3 fingerprint only with personal data); absent: nothing. */
+  readonly edgeFacts?: (withPersonalData: boolean) => EdgeFacts;
   /** Wall-clock time, for the GCS `Date` header and the log. */
   readonly date: () => Date;
   /** Where a backend's answer came from (the backend itself, or the cache); absent: always the backend. */
@@ -68,20 +68,31 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   const method = request.method;
   const url = request.url;
   const requestPath = rawPath(url);
-  const path = logPath(requestPath);
-  const finish = (response: Response, fields: { backend: BackendName | 'error'; attempts: readonly AttemptRecord[]; override: string | null; suspectScope?: string | null; outageMemoryError?: string | null; missMemoryError?: string | null }) => {
-    env.log(
+  const finish = (
+    response: Response,
+    fields: { backend: BackendName | 'error'; cacheResponse: CacheResponse; attempts: readonly AttemptRecord[]; override: string | null; suspectScope?: string | null; outageMemoryError?: string | null; missMemoryError?: string | null },
+  ) => {
+    const totalMs = env.clock.now() - startedAt;
+    const userAgent = request.headers.get('User-Agent');
+    const answer = { status: response.status, headers: response.headers };
+    env.log(() =>
       logRecord({
-        time: env.date(),
+        now: env.date(),
         requestId: env.requestId,
         method,
-        path,
+        path: requestPath,
+        query: queryOf(url),
+        clientAddress: env.connection.clientAddress,
+        userAgent,
         override: fields.override,
         attempts: fields.attempts,
         backend: fields.backend,
-        status: response.status,
-        totalMs: env.clock.now() - startedAt,
+        answer,
+        cacheResponse: fields.cacheResponse,
+        totalMs,
         configProblems: env.configProblems,
+        personalData: env.config.logPersonalData,
+        edge: env.edgeFacts?.(env.config.logPersonalData) ?? NO_EDGE_FACTS,
         suspectScope: fields.suspectScope,
         outageMemoryError: fields.outageMemoryError,
         missMemoryError: fields.missMemoryError,
@@ -96,7 +107,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     const response = plainText(status, message);
     response.headers.set(BACKEND_NAME_HEADER, 'error');
     response.headers.set(RESTARTS_HEADER, '0');
-    return finish(response, { backend: 'error', attempts: [], override });
+    return finish(response, { backend: 'error', cacheResponse: 'ERROR', attempts: [], override });
   };
 
   const rejection = checkRequest(method, url, request.headers, env.headersAlwaysSent, requestPath);
@@ -170,8 +181,10 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   const overrideLog = overrideBackend ?? (override.kind === 'ignored' ? `ignored (${override.reason})` : null);
   let response: Response;
   let backend: BackendName | 'error';
+  let fromCache = false;
   if (result.kind === 'answered') {
     backend = result.backend;
+    fromCache = (env.answerSource?.(result.response) ?? 'backend') !== 'backend';
     response = answerFrom(result.response, backend, cookiesKept);
     response.headers.set(RESTARTS_HEADER, String(result.restarts));
   } else {
@@ -186,7 +199,16 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   const cacheControl = deliveredCacheControl(mode, backend, env.config);
   if (cacheControl !== undefined) response.headers.set('Cache-Control', cacheControl);
   if (override.kind === 'ignored') response.headers.set(OVERRIDE_IGNORED_HEADER, override.reason);
-  return finish(response, { backend, attempts: result.attempts, override: overrideLog, suspectScope: outage.suspectScope, outageMemoryError: outage.problem, missMemoryError: misses.problem });
+  const passed = mode === 'override' || !FAILOVER_METHODS.includes(method) || (backend === 'origin' && !shareable);
+  return finish(response, {
+    backend,
+    cacheResponse: cacheResponseOf({ backend, fromCache, passed }),
+    attempts: result.attempts,
+    override: overrideLog,
+    suspectScope: outage.suspectScope,
+    outageMemoryError: outage.problem,
+    missMemoryError: misses.problem,
+  });
 }
 
 /**
@@ -207,23 +229,29 @@ function answerFrom(upstream: Response, backend: BackendName, cookiesKept: boole
  * The answer when the service itself failed (a bug): still the branded page with
  * its diagnostics, and still one log line.
  */
-export function serviceFailure(request: Request, error: string, env: Pick<ServiceEnv, 'config' | 'configProblems' | 'requestId' | 'date' | 'log'>): Response {
+export function serviceFailure(request: Request, error: string, env: Pick<ServiceEnv, 'config' | 'configProblems' | 'requestId' | 'date' | 'log' | 'connection' | 'edgeFacts'>): Response {
   const page = unavailablePage();
   page.headers.set(BACKEND_NAME_HEADER, 'error');
   page.headers.set(RESTARTS_HEADER, '0');
   page.headers.set('Cache-Control', deliveredCacheControl('failover', 'error', env.config)!);
-  env.log(
+  env.log(() =>
     logRecord({
-      time: env.date(),
+      now: env.date(),
       requestId: env.requestId,
       method: request.method,
-      path: logPath(rawPath(request.url)),
+      path: rawPath(request.url),
+      query: queryOf(request.url),
+      clientAddress: env.connection.clientAddress,
+      userAgent: request.headers.get('User-Agent'),
       override: null,
       attempts: [],
       backend: 'error',
-      status: 503,
+      answer: { status: page.status, headers: page.headers },
+      cacheResponse: 'ERROR',
       totalMs: 0,
       configProblems: env.configProblems,
+      personalData: env.config.logPersonalData,
+      edge: env.edgeFacts?.(env.config.logPersonalData) ?? NO_EDGE_FACTS,
       error,
     }),
   );
@@ -264,7 +292,10 @@ async function readGcsCredentials(env: ServiceEnv): Promise<GcsCredentials | nul
   return accessId && secretKey ? { accessId, secretKey } : null;
 }
 
-/** The path for logs, from the raw path (no query string: it may hold personal data), at most 1,000 characters. */
-function logPath(raw: string): string {
-  return raw.slice(0, 1000);
+/** The query string with its `?` as the client sent it ('' when none), without any fragment. */
+function queryOf(url: string): string {
+  const start = url.indexOf('?');
+  if (start < 0) return '';
+  const end = url.indexOf('#', start);
+  return end < 0 ? url.slice(start) : url.slice(start, end);
 }

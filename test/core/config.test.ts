@@ -45,6 +45,7 @@ describe('parseConfig', () => {
         outage_memory_s: '0',
         mirror_miss_memory_s: '30',
         http_cache_api: 'absent',
+        log_personal_data: 'true',
       }),
     );
     expect(problems).toEqual([]);
@@ -65,6 +66,7 @@ describe('parseConfig', () => {
       outageMemoryS: 0,
       mirrorMissMemoryS: 30,
       httpCacheApi: 'absent',
+      logPersonalData: true,
     });
   });
 
@@ -97,6 +99,7 @@ describe('parseConfig', () => {
     ['outage_memory_s', '-1'],
     ['outage_memory_s', '10s'],
     ['http_cache_api', 'no'],
+    ['log_personal_data', 'yes'],
   ])('falls back to the default and says why when %s is %j', (key, value) => {
     const { config, problems } = parseConfig(from({ [key]: value }));
     expect(config).toEqual(DEFAULT_CONFIG);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackendName, MirrorName } from '../../src/core/backends.ts';
 import { peekBody } from '../../src/core/body-peek.ts';
 import { type Config, DEFAULT_CONFIG } from '../../src/core/config.ts';
-import type { LogRecord } from '../../src/core/diagnostics.ts';
+import type { LogRecord } from '../../src/core/log-line.ts';
 import { ERROR_CODE_BYTES, errorCode } from '../../src/core/mirror-walk.ts';
 import { serve } from '../../src/core/service.ts';
 import { ManualClock } from '../support/manual-clock.ts';
@@ -64,7 +64,7 @@ async function run(world: World, path: string) {
       return reply(world.mirrors?.[backend]?.[bucketPath] ?? DENIED);
     },
     secret: async (key) => SECRETS[key] ?? null,
-    log: (record) => logs.push(record),
+    log: (line) => logs.push(line()),
     popMarks: world.marks,
   }).then((response) => {
     answeredAt = clock.now();

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKEND_ORDER, type BackendName, isMirror } from '../../src/core/backends.ts';
 import { type Config, DEFAULT_CONFIG, type OverrideMode } from '../../src/core/config.ts';
-import type { LogRecord } from '../../src/core/diagnostics.ts';
+import type { LogRecord } from '../../src/core/log-line.ts';
 import { normalizeMirrorPrefix } from '../../src/core/mirror-path.ts';
 import { ALLOWED_METHODS, checkRequest, MAX_HEADER_BYTES, MAX_URL_BYTES } from '../../src/core/request-checks.ts';
 import { serve } from '../../src/core/service.ts';
@@ -115,7 +115,7 @@ async function serveFuzzed(i: Input, request: Request) {
       return new Response(`${backend} ${a.status}`, { status: a.status });
     },
     secret: async (key) => secrets[key] ?? null,
-    log: (record) => logs.push(record),
+    log: (line) => logs.push(line()),
   });
   return { response, body: await response.text(), sent, logs };
 }
@@ -142,8 +142,9 @@ describe('serve() on fuzzed input', () => {
 
         expect(logs, 'one log line').toHaveLength(1);
         expect(logs[0]!.status).toBe(response.status);
-        expect(logs[0]!.path).not.toContain('?');
-        expect(logs[0]!.path.length).toBeLessThanOrEqual(1000);
+        expect(logs[0]!.url).not.toContain('?');
+        expect(logs[0]!.url.length).toBeLessThanOrEqual(1000);
+        expect(logs[0]!.client_ip).toBeNull();
         expect(JSON.stringify(logs)).not.toContain('session=secret');
         expect(response.headers.get('Fastly-Backend-Name')).not.toBeNull();
         expect(response.headers.get('Fastly-Restarts')).toMatch(/^\d+$/);

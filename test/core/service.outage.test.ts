@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendName } from '../../src/core/backends.ts';
 import { type Config, DEFAULT_CONFIG } from '../../src/core/config.ts';
-import type { LogRecord } from '../../src/core/diagnostics.ts';
+import type { LogRecord } from '../../src/core/log-line.ts';
 import { outageKeys } from '../../src/core/outage-memory.ts';
 import type { AnswerSource } from '../../src/core/origin-verdict.ts';
 import type { Health } from '../../src/core/policy.ts';
@@ -49,7 +49,7 @@ function pop(config: Partial<Config> = {}) {
         });
       },
       secret: async () => null,
-      log: (record) => logs.push(record),
+      log: (line) => logs.push(line()),
       popMarks: marks,
       answerSource: (r) => sources.get(r) ?? 'backend',
       background: (task) => background.push(task),

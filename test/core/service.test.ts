@@ -3,7 +3,7 @@ import { bucketHostOf } from '../../src/core/backend-request.ts';
 import type { BackendName, MirrorName } from '../../src/core/backends.ts';
 import type { CacheRule } from '../../src/core/cache-policy.ts';
 import { type Config, DEFAULT_CONFIG } from '../../src/core/config.ts';
-import type { LogRecord } from '../../src/core/diagnostics.ts';
+import { GOVUK_LOG_COLUMNS, type LogRecord } from '../../src/core/log-line.ts';
 import type { Health } from '../../src/core/policy.ts';
 import { serve, serviceFailure } from '../../src/core/service.ts';
 import { ManualClock } from '../support/manual-clock.ts';
@@ -47,7 +47,7 @@ async function request(world: World, url: string, init: RequestInit = {}) {
       secretsRead.push(key);
       return world.secrets?.[key] ?? null;
     },
-    log: (record) => logs.push(record),
+    log: (line) => logs.push(line()),
   });
   return { response, body: await response.text(), sent, logs, secretsRead };
 }
@@ -98,7 +98,7 @@ describe('serve: answers and diagnostics', () => {
     expect(response.headers.get('Fastly-Backend-Name')).toBe('error');
     expect(response.headers.get('Fastly-Restarts')).toBe('4');
     expect(response.headers.get('Cache-Control')).toBe('max-age=1');
-    expect(logs[0]).toMatchObject({ backend: 'error', status: 503 });
+    expect(logs[0]).toMatchObject({ fastly_backend: 'error', status: 503, cache_response: 'ERROR' });
     expect(logs[0]!.attempts.map((a) => a.outcome)).toEqual(['connection-error', 'http-error', 'http-error', 'http-error']);
   });
 
@@ -111,13 +111,20 @@ describe('serve: answers and diagnostics', () => {
 
   it('still answers the branded page, with diagnostics and a log line, when the service itself fails', async () => {
     const logs: LogRecord[] = [];
-    const page = serviceFailure(new Request('https://www.gov.uk/a?b=c'), 'TypeError: boom', { config: DEFAULT_CONFIG, configProblems: [], requestId: 'r', date: () => new Date(0), log: (r) => logs.push(r) });
+    const page = serviceFailure(new Request('https://www.gov.uk/a?b=c'), 'TypeError: boom', {
+      config: DEFAULT_CONFIG,
+      configProblems: [],
+      requestId: 'r',
+      date: () => new Date(0),
+      connection: { clientAddress: '192.0.2.10', serverHostname: 'cache-test-lhr1' },
+      log: (line) => logs.push(line()),
+    });
     expect(page.status).toBe(503);
     expect(await page.text()).toContain('Sorry, there is a problem with the service');
     expect(page.headers.get('Fastly-Backend-Name')).toBe('error');
     expect(page.headers.get('Fastly-Restarts')).toBe('0');
     expect(page.headers.get('Cache-Control')).toBe('max-age=1');
-    expect(logs).toEqual([expect.objectContaining({ path: '/a', status: 503, backend: 'error', error: 'TypeError: boom' })]);
+    expect(logs).toEqual([expect.objectContaining({ url: '/a', status: 503, fastly_backend: 'error', cache_response: 'ERROR', client_ip: null, error: 'TypeError: boom' })]);
   });
 });
 
@@ -350,24 +357,66 @@ describe('serve: bad input', () => {
 });
 
 describe('serve: the log line', () => {
-  it('holds the request, each attempt and the result, and no query, cookie or secret', async () => {
-    const { logs } = await request({ answers: { ...ORIGIN_DOWN, mirrorS3: { status: 200 } } }, 'https://www.gov.uk/search/all?keywords=my+name', { headers: { Cookie: 'session=abc123' } });
+  it("holds GOV.UK's CDN log columns, then each attempt, and no client address, query, cookie or secret", async () => {
+    const { logs } = await request(
+      { answers: { ...ORIGIN_DOWN, mirrorS3: { status: 200, headers: { 'Content-Type': 'text/html', 'Content-Length': '13' } } } },
+      'https://www.gov.uk/search/all?keywords=my+name',
+      { headers: { Cookie: 'session=abc123', 'User-Agent': 'curl/8.5.0' } },
+    );
     expect(logs).toEqual([
       {
-        time: '2026-11-21T12:00:00.000Z',
-        request_id: 'req-1',
+        client_ip: null,
+        request_received: '2026-11-21 12:00:00.000',
+        request_received_offset: '+0000',
         method: 'GET',
-        path: '/search/all',
+        url: '/search/all',
+        status: 200,
+        protocol: null,
+        request_time: 0,
+        time_to_generate_response: 0,
+        bytes: 13,
+        content_type: 'text/html',
+        user_agent: 'curl/8.5.0',
+        fastly_backend: 'mirrorS3',
+        data_centre: null,
+        cache_hit: true,
+        cache_response: 'MISS',
+        tls_client_protocol: null,
+        tls_client_cipher: null,
+        client_ja3: null,
+        request_id: 'req-1',
         override: null,
         attempts: [
           { backend: 'origin', outcome: 'http-error', status: 503, start_ms: 0, ms: 0 },
           { backend: 'mirrorS3', outcome: 'ok', status: 200, start_ms: 0, ms: 0, objects: ['www.gov.uk/search/all.html'] },
         ],
-        backend: 'mirrorS3',
-        status: 200,
-        total_ms: 0,
       },
     ]);
+    expect(Object.keys(logs[0]!).slice(0, Object.keys(GOVUK_LOG_COLUMNS).length)).toEqual(Object.keys(GOVUK_LOG_COLUMNS));
     expect(JSON.stringify(logs)).not.toContain('abc123');
+  });
+
+  it('writes the client address and the query string only with log_personal_data = true', async () => {
+    const { logs } = await request({ config: { logPersonalData: true }, answers: { origin: { status: 200 } } }, 'https://www.gov.uk/search/all?keywords=my+name#top');
+    expect(logs[0]).toMatchObject({ client_ip: '192.0.2.10', url: '/search/all?keywords=my+name', cache_response: 'MISS' });
+  });
+
+  it.each([
+    ['an answer from origin, cacheable', 'https://www.gov.uk/a', {}, { origin: { status: 200 } }, 'MISS', true],
+    ['an override (never shared)', 'https://www.gov.uk/a', { headers: { 'Backend-Override': 'origin' } }, { origin: { status: 200 } }, 'PASS', false],
+    ['a POST (never cached)', 'https://www.gov.uk/a', { method: 'POST', body: 'x' }, { origin: { status: 200 } }, 'PASS', false],
+    ['a GET with Authorization (never shared)', 'https://www.gov.uk/a', { headers: { Authorization: 'Basic eA==' } }, { origin: { status: 200 } }, 'PASS', false],
+    ['a refusal', 'https://www.gov.uk/a', { method: 'BREW' }, {}, 'ERROR', false],
+    ['the 503 page', 'https://www.gov.uk/a', {}, { origin: { status: 503 } }, 'ERROR', false],
+  ] as const)('says %s is cache_response %s', async (_name, url, init, answers, cacheResponse, cacheHit) => {
+    const { logs } = await request({ answers }, url, init as RequestInit);
+    expect(logs[0]).toMatchObject({ cache_response: cacheResponse, cache_hit: cacheHit });
+  });
+
+  it('counts a HEAD answer as 0 bytes, and a body of unknown length as null', async () => {
+    const head = await request({ answers: { origin: { status: 200, headers: { 'Content-Length': '99' } } } }, 'https://www.gov.uk/a', { method: 'HEAD' });
+    expect(head.logs[0]!.bytes).toBe(0);
+    const streamed = await request({ answers: { origin: { status: 200 } } }, 'https://www.gov.uk/a');
+    expect(streamed.logs[0]!.bytes).toBeNull();
   });
 });

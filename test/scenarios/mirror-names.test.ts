@@ -225,7 +225,7 @@ describe.each(engines())('on $name, a page under the crawler\'s other names', ({
       await send(logged.url, '/government/uploads/system/uploads/attachment_data/file/1/report.pdf');
       await logged.waitForLogs(1);
       const record = JSON.parse(logged.logs.filter((l) => l.endpoint === 'failover_log').at(-1)!.line);
-      expect(record.backend).toBe('mirrorS3');
+      expect(record.fastly_backend).toBe('mirrorS3');
       expect(record.attempts[1]).toMatchObject({
         backend: 'mirrorS3',
         outcome: 'ok',

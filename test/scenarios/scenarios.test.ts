@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BackendName } from '../../src/core/backends.ts';
+import { GOVUK_LOG_COLUMNS } from '../../src/core/log-line.ts';
 import { type Engine, engines } from './engines.ts';
 import { type Cell, FAULT_MATRIX, FIRST_BYTE_TIMEOUT_MS, HEDGE_MS, SLACK_MS } from './fault-matrix.ts';
 import { expectedGcsAuthorization, type Observed, send } from './request.ts';
@@ -531,12 +532,43 @@ describe.each(engines())('on $name', ({ hasCache, start }) => {
         const { endpoint, line } = lines[0]!;
         expect(endpoint).toBe(LOG_ENDPOINT);
         const record = JSON.parse(line);
-        expect(record).toMatchObject({ method: 'GET', path: '/browse/benefits', override: null, backend: 'mirrorS3', status: 200 });
+        // GOV.UK's CDN log columns first (govuk_www), with the JSON types its logging_s3 format writes.
+        expect(Object.keys(record).slice(0, Object.keys(GOVUK_LOG_COLUMNS).length)).toEqual(Object.keys(GOVUK_LOG_COLUMNS));
+        expect(record).toMatchObject({
+          client_ip: null,
+          request_received_offset: '+0000',
+          method: 'GET',
+          url: '/browse/benefits',
+          status: 200,
+          protocol: null,
+          content_type: 'text/html; charset=utf-8',
+          user_agent: null,
+          fastly_backend: 'mirrorS3',
+          data_centre: 'XXX',
+          cache_hit: true,
+          cache_response: 'MISS',
+          tls_client_protocol: null,
+          tls_client_cipher: null,
+          client_ja3: null,
+          override: null,
+        });
+        expect(record.request_received).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/);
+        expect(Math.abs(Date.parse(`${record.request_received.replace(' ', 'T')}Z`) - Date.now())).toBeLessThan(60_000);
+        expect(typeof record.request_time).toBe('number');
+        expect(record.time_to_generate_response).toBeGreaterThan(0);
         expect(record.attempts.map((a: { backend: string; outcome: string; status: number }) => `${a.backend} ${a.outcome} ${a.status}`)).toEqual(['origin http-error 503', 'mirrorS3 ok 200']);
         expect(typeof record.request_id).toBe('string');
-        expect(typeof record.total_ms).toBe('number');
         expect(line).not.toContain('abc');
         expect(line).not.toContain('private');
+      });
+    });
+
+    it('writes the client address and the query string into the log line only with log_personal_data = "true"', async () => {
+      await world.set({ origin: { kind: 'status', status: 200 } });
+      await withConfig((doc) => { doc.local_server.config_stores.failover_config.contents.log_personal_data = 'true'; }, async (engine) => {
+        await send(engine.url, '/search/all?keywords=my+name', { headers: { 'User-Agent': 'scenario/1' } });
+        const record = JSON.parse((await logLines(engine, 1)).at(-1)!.line);
+        expect(record).toMatchObject({ client_ip: '127.0.0.1', url: '/search/all?keywords=my+name', user_agent: 'scenario/1', fastly_backend: 'origin', cache_response: 'MISS' });
       });
     });
   });
