@@ -4,7 +4,10 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIRRORS } from '../src/core/backends.ts';
@@ -147,5 +150,43 @@ describe('the demo world as Prometheus metrics (--format prometheus, --push)', (
     const run = await runCli(['drift', '/browse/benefits', '--service', world.service, '--push', `http://127.0.0.1:${port}`], { now: NOW });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`could not push to the Pushgateway at http://127.0.0.1:${port}/metrics/job/govuk_failover/check/drift`);
+  });
+});
+
+describe('drift --pages-from-log on the demo world', () => {
+  it('compares the most requested 2xx pages of the log files (gzipped or not), leaving out assets, API and search', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'demo-log-'));
+    try {
+      const line = (url: string, status = 200) => JSON.stringify({ url, status });
+      await writeFile(
+        join(dir, 'today.json'),
+        [line('/browse/benefits'), line('/browse/benefits?utm=x'), line('/government/news/new-state-pension-rates'), line('/assets/app.css'), line('/search/all'), line('/gone', 404)].join('\n'),
+      );
+      await writeFile(join(dir, 'yesterday.json.gz'), gzipSync([line('/government/news/new-state-pension-rates'), line('/government/news/new-state-pension-rates'), line('/api/x')].join('\n')));
+      const run = await runCli(['drift', '--pages-from-log', join(dir, 'today.json'), join(dir, 'yesterday.json.gz'), '--service', world.service, '--json'], { now: NOW });
+      const report = JSON.parse(run.stdout) as DriftReport;
+      expect(report.pages).toBe(2);
+      expect(report.source).toBe('the 2 most requested pages of 5 2xx requests in 2 log files (4 left out: other statuses, assets, API, search; 0 lines unreadable)');
+      expect(report.mirrors.mirrorGCS.missing.map((m) => m.path)).toEqual(['/government/news/new-state-pension-rates']);
+      expect(report.mirrors.mirrorS3).toMatchObject({ compared: 2, same: 2 });
+      expect(run.code).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a log with no 2xx page says so, and a missing file is a usage error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'demo-log-'));
+    try {
+      await writeFile(join(dir, 'errors.json'), JSON.stringify({ url: '/x', status: 503 }));
+      const empty = await runCli(['drift', '--pages-from-log', join(dir, 'errors.json'), '--service', world.service], { now: NOW });
+      expect(empty.code).toBe(1);
+      expect(empty.stderr).toContain('the log files hold no 2xx page to compare (1 line read: 1 left out, 0 not log lines with url and status)');
+      const missing = await runCli(['drift', '--pages-from-log', join(dir, 'nope.json'), '--service', world.service], { now: NOW });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain(`--pages-from-log ${JSON.stringify(join(dir, 'nope.json'))} cannot be read (ENOENT)`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

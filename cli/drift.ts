@@ -7,6 +7,7 @@ import { comparePages, type CompareOptions, type Page, type PageResult, REQUESTS
 import type { Failure } from './failure.ts';
 import type { PageSource } from './options.ts';
 import type { ComparedBy } from './page-comparison.ts';
+import { type LogPages, pagesFromLogs } from './log-pages.ts';
 import type { Progress } from './progress.ts';
 import { newestPages, SITEMAP_PATH, sitemapPages } from './sitemap-pages.ts';
 
@@ -75,6 +76,20 @@ export async function runDrift(source: PageSource, options: CompareOptions, star
     sitemapProblems = sitemap.problems;
     const from = sitemap.sitemaps === 1 ? SITEMAP_PATH : `${sitemap.sitemaps} sitemaps in ${SITEMAP_PATH}`;
     described = `the ${plural(pages.length, 'most recently changed page')} of ${sitemap.listed} in ${from}`;
+  } else if (source.kind === 'log') {
+    let fromLog: LogPages;
+    try {
+      fromLog = await pagesFromLogs(source.files, source.limit);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { ok: false, problem: `the log files could not be read (${reason}): give JSON lines with url and status, gzipped or not`, failure: null };
+    }
+    if (fromLog.paths.length === 0) {
+      return { ok: false, problem: `the log files hold no 2xx page to compare (${plural(fromLog.lines, 'line')} read: ${fromLog.leftOut} left out, ${fromLog.unreadable} not log lines with url and status)`, failure: null };
+    }
+    pages = fromLog.paths.map((path) => ({ path, lastmod: null, lastmodMs: null }));
+    const files = source.files.length === 1 ? source.files[0] : `${source.files.length} log files`;
+    described = `the ${plural(pages.length, 'most requested page')} of ${fromLog.counted} 2xx requests in ${files} (${fromLog.leftOut} left out: other statuses, assets, API, search; ${fromLog.unreadable} lines unreadable)`;
   } else {
     pages = source.paths.map((path) => ({ path, lastmod: null, lastmodMs: null }));
     described = `${plural(pages.length, 'page')}${source.kind === 'file' ? ` from ${source.file}` : ''}`;

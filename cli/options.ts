@@ -1,7 +1,8 @@
 /** The command line, parsed into what each command needs; anything wrong is a UsageError. */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseDuration } from './duration.ts';
+import { DEFAULT_LOG_LIMIT } from './log-pages.ts';
 import { parsePageArguments, parsePagesFile } from './page-list.ts';
 import { DEFAULT_MARKER_PATH } from './sync-marker.ts';
 import { DEFAULT_SERVICE, parseService, parseTarget, type Target } from './target.ts';
@@ -21,7 +22,8 @@ export const MAX_PAGES = 100_000;
 export type PageSource =
   | { readonly kind: 'sitemap'; readonly limit: number }
   | { readonly kind: 'file'; readonly file: string; readonly paths: readonly string[] }
-  | { readonly kind: 'arguments'; readonly paths: readonly string[] };
+  | { readonly kind: 'arguments'; readonly paths: readonly string[] }
+  | { readonly kind: 'log'; readonly files: readonly string[]; readonly limit: number };
 
 /** How a report is given: `text` (a table), `json`, or `prometheus` (the text exposition format); `push`: also to a Pushgateway. */
 export type Format = 'text' | 'json' | 'prometheus';
@@ -84,17 +86,31 @@ const MANY_REQUESTS = {
 } as const;
 
 function parseDrift(args: string[]): Command {
-  const { values, positionals } = parse(args, { ...COMMON, ...MANY_REQUESTS, pages: { type: 'string' }, sitemap: { type: 'boolean', default: false } });
+  const { values, positionals } = parse(args, {
+    ...COMMON,
+    ...MANY_REQUESTS,
+    pages: { type: 'string' },
+    sitemap: { type: 'boolean', default: false },
+    'pages-from-log': { type: 'string', multiple: true },
+  });
   if (values.help) return { name: 'help' };
+  const logFiles = values['pages-from-log'];
+  if (logFiles !== undefined) {
+    // `--pages-from-log a.json b.json.gz`: the files after the first are positionals.
+    if (values.sitemap || values.pages !== undefined) throw new UsageError(`drift takes pages from one place only; got --pages-from-log and ${values.sitemap ? '--sitemap' : '--pages'}.`);
+    const files = [...logFiles, ...positionals];
+    for (const file of files) readable('--pages-from-log', file, 'a log file of JSON lines with url and status, gzipped or not');
+    return { name: 'drift', source: { kind: 'log', files, limit: count('--limit', values.limit ?? String(DEFAULT_LOG_LIMIT), MAX_PAGES) }, ...requests(values) };
+  }
   const given = [values.sitemap && '--sitemap', values.pages !== undefined && '--pages', positionals.length > 0 && 'paths'].filter(Boolean);
   if (given.length !== 1) {
     throw new UsageError(
       given.length === 0
-        ? 'drift needs pages: --sitemap (the most recently changed pages), --pages FILE (one path a line), or paths such as /browse/benefits.'
+        ? 'drift needs pages: --sitemap (the most recently changed pages), --pages FILE (one path a line), --pages-from-log FILE… (the most requested pages in CDN log lines), or paths such as /browse/benefits.'
         : `drift takes pages from one place only; got ${given.join(' and ')}.`,
     );
   }
-  if (values.limit !== undefined && !values.sitemap) throw new UsageError('--limit applies to --sitemap only (the number of most recently changed pages).');
+  if (values.limit !== undefined && !values.sitemap) throw new UsageError('--limit applies to --sitemap and --pages-from-log only (the number of pages).');
   let source: PageSource;
   if (values.sitemap) source = { kind: 'sitemap', limit: count('--limit', values.limit ?? String(DEFAULT_DRIFT_LIMIT), MAX_PAGES) };
   else if (values.pages !== undefined) source = { kind: 'file', file: values.pages, paths: pagesFile(values.pages) };
@@ -163,6 +179,16 @@ function pushUrl(text: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--push ${JSON.stringify(text)} must be an http or https URL.`);
   if (url.search !== '' || url.hash !== '') throw new UsageError(`--push ${JSON.stringify(text)} must have no query or fragment: give the Pushgateway's address.`);
   return url;
+}
+
+/** A UsageError unless `file` can be opened for reading. */
+function readable(option: string, file: string, what: string): void {
+  try {
+    closeSync(openSync(file, 'r'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`${option} ${JSON.stringify(file)} cannot be read (${code ?? (error as Error).message}): give ${what}.`);
+  }
 }
 
 function pagesFile(file: string): string[] {

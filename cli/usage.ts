@@ -8,8 +8,8 @@ export class UsageError extends Error {
 
 export const USAGE = `Usage:
   govuk-failover check <path-or-url> [--service <base url>] [--timeout 20s] [<output>]
-  govuk-failover drift (--sitemap [--limit 200] | --pages <file> | <path>...) [--service <base url>]
-                       [--concurrency 8] [--timeout 20s] [<output>]
+  govuk-failover drift (--sitemap [--limit 200] | --pages <file> | --pages-from-log <file>... [--limit 1000]
+                       | <path>...) [--service <base url>] [--concurrency 8] [--timeout 20s] [<output>]
   govuk-failover freshness [--service <base url>] [--max-age 24h] [--limit 50] [--concurrency 8]
                            [--timeout 20s] [<output>]
   govuk-failover freshness --marker <path> [--service <base url>] [--max-age 24h] [--timeout 20s] [<output>]
@@ -50,9 +50,15 @@ Options:
                       as <path-or-url> sets the service too, unless --service is given.
   --timeout <d>       Time limit for each request (default 20s). Units: ms, s, m, h, d.
   --sitemap           drift: take the pages from the sitemap, newest lastmod first.
-  --limit <n>         drift --sitemap: how many pages (default 200). freshness: the
+  --limit <n>         drift --sitemap: how many pages (default 200); --pages-from-log:
+                      how many (default 1000). freshness: the
                       sample size (default 50).
   --pages <file>      drift: the pages to compare, one path or URL a line.
+  --pages-from-log <file>...
+                      drift: the most requested 2xx pages in CDN log files (JSON lines
+                      with url and status, gzipped or not), as GOV.UK's drift checker
+                      picks them: no /assets/, /api/ or /search/, query strings dropped,
+                      --limit of them (default 1000).
   --concurrency <n>   drift, freshness: requests at once (default 8, at most 64).
   --max-age <d>       freshness: the largest acceptable lag or marker age (default 24h).
   --marker <path>     freshness: read this sync marker instead of sampling pages, e.g.

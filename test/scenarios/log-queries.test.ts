@@ -18,6 +18,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { pagesFromLogs } from '../../cli/log-pages.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Engine, type EngineSpec, engines } from './engines.ts';
 import { send } from './request.ts';
@@ -179,5 +180,12 @@ describe.each(engines())("on $name: GOV.UK's queries over the log lines, in Duck
       { url: '/browse/benefits', count: 3 },
       { url: '/help/cookies', count: 2 },
     ]);
+  });
+
+  it('drift --pages-from-log picks the same pages from the same lines as the drift checker\'s query', async () => {
+    const now = new Date();
+    const rows = await query(TOP_URLS, [now.getUTCDate(), now.getUTCMonth() + 1, now.getUTCFullYear()]);
+    const picked = await pagesFromLogs([join(dir, 'lines.json')], 1000);
+    expect(picked.paths).toEqual(rows.map((row) => row.url));
   });
 });
