@@ -61,7 +61,7 @@ export function bucketHostOf(backend: { readonly overrideHost: string | null; re
 
 /** The names a mirror is asked for, in turn, for this request (one to three; see mirror-path.ts). */
 export function mirrorNames(mirror: MirrorName, original: Request, config: Config): readonly MirrorObjectName[] {
-  return resolveMirrorPath(new URL(original.url), config[mirror].prefix).names;
+  return resolveMirrorPath(new URL(original.url), config[mirror].prefix, config.mirrorNames).names;
 }
 
 /**

@@ -10,6 +10,8 @@ import { DEFAULT_MIRROR_PREFIX as DEFAULT_PREFIX } from './mirror-path.ts';
 export type OverrideMode = 'enabled' | 'disabled' | 'token';
 /** Whether the runtime has Fastly's HTTP cache API (production does; Viceroy does not). */
 export type HttpCacheApi = 'present' | 'absent';
+/** Which name a mirror is asked for first: the crawler's for a page (www), or the path as it is (assets keep their names). */
+export type MirrorNameOrder = 'crawler' | 'path-first';
 
 export interface MirrorSettings {
   /** Directory in the bucket that holds the crawler's copy, e.g. `www.gov.uk`. */
@@ -30,6 +32,8 @@ export interface Config {
   readonly mirrorS3Replica: MirrorSettings;
   readonly mirrorGCS: MirrorSettings;
   readonly gcsBucket: string | null;
+  /** The order of a page's names in the buckets (mirror-path.ts). */
+  readonly mirrorNames: MirrorNameOrder;
   /** Origin failures in one scope, within `outageWindowS`, that make the scope suspect. */
   readonly outageThreshold: number;
   /** Seconds a failure counts towards `outageThreshold`. */
@@ -69,6 +73,7 @@ export const DEFAULT_CONFIG: Config = {
   mirrorS3Replica: { prefix: DEFAULT_PREFIX, host: null },
   mirrorGCS: { prefix: DEFAULT_PREFIX, host: null },
   gcsBucket: null,
+  mirrorNames: 'crawler',
   outageThreshold: 3,
   outageWindowS: 10,
   outageMemoryS: 10,
@@ -93,6 +98,7 @@ export const CONFIG_KEYS = {
   mirror_s3_replica_host: 'Host header sent to the S3 replica mirror',
   mirror_gcs_host: 'Host header sent to the GCS mirror',
   gcs_bucket: 'GCS bucket name, used to sign requests (no default: without it mirrorGCS is skipped)',
+  mirror_names: '`crawler` (a page\'s names as the crawler gives them, for www.gov.uk) or `path-first` (the path as it is first, for the assets domain)',
   outage_threshold: 'origin failures in one scope, within outage_window_s, that make the scope suspect',
   outage_window_s: 'seconds an origin failure counts towards outage_threshold',
   outage_memory_s: 'seconds a suspect scope asks origin and the first mirror at once (0 = outage memory off)',
@@ -192,6 +198,7 @@ const FIELDS: { readonly [K in keyof Config]: (source: Source) => Config[K] } = 
   mirrorS3Replica: mirror('mirror_s3_replica_prefix', 'mirror_s3_replica_host'),
   mirrorGCS: mirror('mirror_gcs_prefix', 'mirror_gcs_host'),
   gcsBucket: setting<string | null>('gcs_bucket', null, (raw) => (/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(raw) ? raw : undefined), 'a GCS bucket name'),
+  mirrorNames: setting<MirrorNameOrder>('mirror_names', DEFAULT_CONFIG.mirrorNames, (raw) => (raw === 'crawler' || raw === 'path-first' ? raw : undefined), '`crawler` or `path-first`'),
   outageThreshold: setting('outage_threshold', DEFAULT_CONFIG.outageThreshold, integer(MAX_OUTAGE_THRESHOLD, 1), `a whole number of failures from 1 to ${MAX_OUTAGE_THRESHOLD}`),
   outageWindowS: setting('outage_window_s', DEFAULT_CONFIG.outageWindowS, integer(MAX_OUTAGE_SECONDS, 1), `a whole number of seconds from 1 to ${MAX_OUTAGE_SECONDS}`),
   outageMemoryS: setting('outage_memory_s', DEFAULT_CONFIG.outageMemoryS, integer(MAX_OUTAGE_SECONDS), `a whole number of seconds from 0 (off) to ${MAX_OUTAGE_SECONDS}`),

@@ -64,7 +64,7 @@
  * bucket's single decoding gives back exactly the key.
  */
 
-import { lastSegmentNames } from './crawler-names.ts';
+import { lastSegmentNames, MAX_OBJECT_NAMES } from './crawler-names.ts';
 
 export const DEFAULT_MIRROR_PREFIX = 'www.gov.uk';
 
@@ -112,9 +112,18 @@ export type MirrorPathResult = MirrorPathOk | MirrorPathRejected;
 export function resolveMirrorPath(
   requestUrl: string | URL,
   prefix: string = DEFAULT_MIRROR_PREFIX,
+  order: NameOrder = 'crawler',
 ): MirrorPathResult {
-  return resolveRawPath(extractPath(requestUrl), prefix);
+  return resolveRawPath(extractPath(requestUrl), prefix, order);
 }
+
+/**
+ * `crawler`: a page's names as the crawler gives them, most likely first
+ * (www.gov.uk, where a URL is a page). `path-first`: the path as it is first,
+ * then the crawler's others (the assets domain, where every URL names a file
+ * the crawler keeps under its own name: `/media/…/Photo.JPG`, `/media/…/data`).
+ */
+export type NameOrder = 'crawler' | 'path-first';
 
 /**
  * The same for a raw path that has *not* been through a URL parser, taken
@@ -130,7 +139,7 @@ export function resolveMirrorPathFromRawPath(
   return resolveRawPath(typeof rawPath === 'string' ? rawPath : '/', prefix);
 }
 
-function resolveRawPath(path: string, prefix: string): MirrorPathResult {
+function resolveRawPath(path: string, prefix: string, order: NameOrder = 'crawler'): MirrorPathResult {
   const prefixSegments = splitPrefix(prefix);
   const rawPath = cleanRawPath(path);
   const { segments, directory } = resolveDotSegments(rawPath);
@@ -148,7 +157,8 @@ function resolveRawPath(path: string, prefix: string): MirrorPathResult {
   const fixed = segments.map(fixStrayPercents);
   const escaped = goEscapedSegments(fixed, isGoValidEncoded(wholePath));
   const pathSegments = clampDotSegments(escaped);
-  const lastNames = directory || pathSegments.length === 0 ? ['index.html'] : lastSegmentNames(pathSegments.pop() ?? '');
+  const last = directory || pathSegments.length === 0 ? undefined : pathSegments.pop();
+  const lastNames = last === undefined ? ['index.html'] : order === 'path-first' ? pathFirst(last) : lastSegmentNames(last);
   const all = lastNames.map((last) => objectName([...prefixSegments, ...pathSegments, last]));
   const first = all[0]!;
   const names = all.filter((name) => utf8Length(name.key) <= MAX_OBJECT_KEY_BYTES);
@@ -159,6 +169,11 @@ function resolveRawPath(path: string, prefix: string): MirrorPathResult {
   }
   if (problem !== undefined) return { ok: false, problem, detail, ...first, names: [first] };
   return { ok: true, ...names[0]!, names };
+}
+
+/** The segment as it is, then the crawler's other names for it, at most MAX_OBJECT_NAMES in all. */
+function pathFirst(segment: string): string[] {
+  return [segment, ...lastSegmentNames(segment).filter((name) => name !== segment)].slice(0, MAX_OBJECT_NAMES);
 }
 
 function objectName(keySegments: readonly string[]): MirrorObjectName {

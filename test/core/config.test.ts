@@ -46,6 +46,7 @@ describe('parseConfig', () => {
         mirror_miss_memory_s: '30',
         http_cache_api: 'absent',
         log_personal_data: 'true',
+        mirror_names: 'path-first',
       }),
     );
     expect(problems).toEqual([]);
@@ -67,6 +68,7 @@ describe('parseConfig', () => {
       mirrorMissMemoryS: 30,
       httpCacheApi: 'absent',
       logPersonalData: true,
+      mirrorNames: 'path-first',
     });
   });
 
@@ -100,6 +102,7 @@ describe('parseConfig', () => {
     ['outage_memory_s', '10s'],
     ['http_cache_api', 'no'],
     ['log_personal_data', 'yes'],
+    ['mirror_names', 'as-is'],
   ])('falls back to the default and says why when %s is %j', (key, value) => {
     const { config, problems } = parseConfig(from({ [key]: value }));
     expect(config).toEqual(DEFAULT_CONFIG);

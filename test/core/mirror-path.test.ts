@@ -3,6 +3,7 @@ import { DOCUMENT_EXTENSIONS, MAX_OBJECT_NAMES } from '../../src/core/crawler-na
 import {
   DEFAULT_MIRROR_PREFIX,
   MAX_OBJECT_KEY_BYTES,
+  type NameOrder,
   goEscapedPath,
   mirrorObjectKey,
   mirrorRequestPath,
@@ -310,5 +311,31 @@ describe('limits and odd input', () => {
     for (const path of ['/a', '/a/', '/a.htm', '/a.pdf', '/a.PDF', '/a.Jpg', '/a.DOT', '/a.chm']) {
       expect(resolveMirrorPath(path).names.length).toBeLessThanOrEqual(MAX_OBJECT_NAMES);
     }
+  });
+});
+
+describe('the names asked, path first (the assets domain: files keep their own names)', () => {
+  const ASSETS = 'assets.publishing.service.gov.uk';
+  const keys = (url: string, order: NameOrder) => resolveMirrorPath(`https://${ASSETS}${url}`, ASSETS, order).names.map((n) => n.key);
+
+  it.each([
+    ['/media/5f3a/report.pdf', ['report.pdf', 'report.pdf.html']],
+    ['/media/abc/Photo.JPG', ['Photo.JPG', 'Photo.JPG.pjpeg', 'Photo.JPG.html']],
+    ['/media/abc/data', ['data', 'data.html']],
+    ['/media/abc/page.html', ['page.html']],
+    ['/media/abc/a%20b.csv?x=1', ['a%20b.csv', 'a%20b.csv.html']],
+    ['/media/abc/', ['index.html']],
+  ])('%s → %j', (url, names) => {
+    const dir = url.replace(/\?.*$/, '').replace(/[^/]*$/, '');
+    expect(keys(url, 'path-first')).toEqual(names.map((n) => `${ASSETS}${dir}${n}`));
+  });
+
+  it('asks the crawler order by default: a page first, as for www.gov.uk', () => {
+    expect(keys('/media/abc/data', 'crawler')).toEqual([`${ASSETS}/media/abc/data.html`]);
+    expect(keys('/media/abc/Photo.JPG', 'crawler')[0]).toBe(`${ASSETS}/media/abc/Photo.JPG.pjpeg`);
+  });
+
+  it('keeps every key inside the prefix, path first too', () => {
+    expect(keys('/media/../../etc/passwd', 'path-first')).toEqual([`${ASSETS}/etc/passwd`, `${ASSETS}/etc/passwd.html`]);
   });
 });
