@@ -49,6 +49,13 @@ describe.each(engines())('on $name', ({ hasCache, start }) => {
   const checkCell = async (on: Engine, { path, origin, mirrorS3, expected }: Cell) => {
     await world.set({ origin, mirrorS3 });
     const r = await send(on.url, path);
+    if (expected.body === 'truncated' && r.outcome.kind === 'no-response') {
+      // The head is on its way when origin's body breaks off; on a loaded machine Viceroy can see the reset before it
+      // has written the head, and closes the connection with nothing sent (seen once in CI, on 2 busy cores). Either
+      // way the client sees an incomplete transfer, never a short page presented as whole (docs/behaviour.md).
+      expect(r.outcome.code, 'the connection ends with an error, not an empty success').not.toBe('');
+      return;
+    }
     expect(r.status).toBe(expected.status);
     expectDiagnostics(r, expected.backend, expected.restarts, [...expected.timing]);
     switch (expected.body) {
