@@ -185,3 +185,33 @@ describe('check against a service that ignores Backend-Override', () => {
     expect(report.issues[0]).toMatch(/^The service ignored Backend-Override \(Backend-Override-Ignored: disabled\)/);
   });
 });
+
+describe('check against the assets service (its bucket directory, the path as it is first)', () => {
+  const ASSETS = 'assets.publishing.service.gov.uk';
+  let assets: World;
+  beforeAll(async () => {
+    assets = await startWorld({
+      originBody: PAGE,
+      files: { [`${ASSETS}/media/5f3a/Photo.JPG`]: 'not really a JPEG' },
+      config: { mirror_s3_prefix: ASSETS, mirror_s3_replica_prefix: ASSETS, mirror_gcs_prefix: ASSETS, mirror_names: 'path-first' },
+    });
+  });
+  afterAll(async () => {
+    await assets?.close();
+  });
+
+  it('--mirror-prefix and --mirror-names name the objects the service asks for; the table is the same either way', async () => {
+    const withLayout = await runCli(['check', '/media/5f3a/Photo.JPG', '--service', assets.service, '--mirror-prefix', `/${ASSETS}/`, '--mirror-names', 'path-first']);
+    const withDefault = await runCli(['check', '/media/5f3a/Photo.JPG', '--service', assets.service]);
+
+    expect(withLayout.code).toBe(0);
+    expect(withLayout.stdout).toContain(
+      `GET ${assets.service}/media/5f3a/Photo.JPG  (mirror objects, in turn: ${ASSETS}/media/5f3a/Photo.JPG, ${ASSETS}/media/5f3a/Photo.JPG.pjpeg, ${ASSETS}/media/5f3a/Photo.JPG.html)`,
+    );
+    for (const mirror of MIRRORS) expect(withLayout.stdout).toMatch(new RegExp(`^${mirror}\\s+200\\s`, 'm'));
+    // A local service gets www.gov.uk's layout by default: only the first line differs.
+    expect(withDefault.stdout).toContain(`(mirror objects, in turn: www.gov.uk/media/5f3a/Photo.JPG.pjpeg, www.gov.uk/media/5f3a/Photo.JPG.html, www.gov.uk/media/5f3a/Photo.JPG)`);
+    expect(withDefault.code).toBe(0);
+    for (const mirror of MIRRORS) expect(withDefault.stdout).toMatch(new RegExp(`^${mirror}\\s+200\\s`, 'm'));
+  });
+});

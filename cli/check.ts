@@ -11,6 +11,7 @@ import { OVERRIDE_IGNORED_HEADER } from '../src/core/override.ts';
 import { COMPARED_BODY_BYTES } from './compare-pages.ts';
 import { errorBodyMessage } from './error-body.ts';
 import type { Failure } from './failure.ts';
+import type { MirrorLayout } from './mirror-layout.ts';
 import { type ComparedBy, compareBodies, type Reference, referenceFrom } from './page-comparison.ts';
 import { probe, type ProbeResult } from './probe.ts';
 import type { Progress } from './progress.ts';
@@ -44,7 +45,7 @@ export interface CheckRow {
 
 export interface CheckReport {
   readonly url: string;
-  /** Where the mirrors keep the page (with the default www.gov.uk prefix): the first name the service asks for. */
+  /** Where the mirrors keep the page (in the layout given): the first name the service asks for. */
   readonly mirrorKey: string;
   /** Every name the service asks each mirror for, in turn (one to three). */
   readonly mirrorKeys: readonly string[];
@@ -59,6 +60,8 @@ export interface CheckReport {
 }
 
 export interface CheckOptions {
+  /** Where the mirrors keep the service's pages, for naming the objects asked for. */
+  readonly layout: MirrorLayout;
   readonly timeoutMs: number;
   readonly overrideToken: string | undefined;
 }
@@ -82,7 +85,7 @@ export async function runCheck(target: Target, options: CheckOptions, progress: 
   const originResult = results.find((r) => r.override === 'origin')?.result;
   const reference = originResult?.ok && originResult.status === 200 ? referenceFrom(originResult, target.url) : undefined;
   const rows = results.map(({ override, result }) => toRow(override, result, reference?.ok ? reference : undefined, target.url));
-  return judge(target.url.href, resolveMirrorPath(target.url).names.map((n) => n.key), rows);
+  return judge(target.url.href, resolveMirrorPath(target.url, options.layout.prefix, options.layout.names).names.map((n) => n.key), rows);
 }
 
 function toRow(override: BackendName | null, result: ProbeResult, reference: (Reference & { ok: true }) | undefined, url: URL): CheckRow {

@@ -28,6 +28,8 @@ describe('usage errors: exit 2, the reason, then the usage', () => {
     [['drift', '--sitemap', '--limit', 'all'], '--limit "all" must be a whole number from 1 to 100000.'],
     [['drift', '/x', '--concurrency', '65'], '--concurrency "65" must be a whole number from 1 to 64.'],
     [['drift', '/x', '--format', 'yaml'], '--format "yaml" is not a format: use text, json or prometheus.'],
+    [['check', '/x', '--mirror-prefix', '../secrets'], '--mirror-prefix "../secrets" is not a bucket directory: give a bucket directory such as www.gov.uk (letters, digits, . _ ~ - and /, no dot segments).'],
+    [['check', '/x', '--mirror-names', 'assets'], '--mirror-names "assets" is not an order: use crawler (www.gov.uk) or path-first (the assets domain).'],
     [['check', '/x', '--json', '--format', 'prometheus'], '--json and --format prometheus ask for two formats; give one.'],
     [['freshness', '--push', 'pushgateway:9091'], '--push "pushgateway:9091" must be an http or https URL.'],
     [['freshness', '--push', 'not a url'], '--push "not a url" is not a URL'],

@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       return EXIT.ok;
     case 'check': {
       const progress = startProgress(progressOut, `checking ${command.target.url.href}`, CHECK_REQUESTS.length);
-      const report = await runCheck(command.target, { timeoutMs: command.timeoutMs, overrideToken }, progress);
+      const report = await runCheck(command.target, { layout: command.layout, timeoutMs: command.timeoutMs, overrideToken }, progress);
       const noAnswer = report.rows.every((r) => r.failure !== null);
       const metrics = checkMetrics(report, io.now());
       if (command.format === 'json') io.stdout(checkJson(report));

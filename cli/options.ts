@@ -2,6 +2,7 @@
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseDuration } from './duration.ts';
+import { type MirrorLayout, mirrorLayout } from './mirror-layout.ts';
 import { DEFAULT_LOG_LIMIT } from './log-pages.ts';
 import { parsePageArguments, parsePagesFile } from './page-list.ts';
 import { DEFAULT_MARKER_PATH } from './sync-marker.ts';
@@ -42,7 +43,7 @@ interface Requests extends Output {
 
 export type Command =
   | { readonly name: 'help' }
-  | ({ readonly name: 'check'; readonly target: Target; readonly timeoutMs: number } & Output)
+  | ({ readonly name: 'check'; readonly target: Target; readonly layout: MirrorLayout; readonly timeoutMs: number } & Output)
   | ({ readonly name: 'drift'; readonly source: PageSource } & Requests)
   | ({ readonly name: 'freshness'; readonly url: URL; readonly maxAgeMs: number; readonly timeoutMs: number } & Output)
   | ({ readonly name: 'lag'; readonly sampleSize: number; readonly maxAgeMs: number } & Requests);
@@ -67,14 +68,16 @@ export function parseCommand(argv: readonly string[]): Command {
 }
 
 function parseCheck(args: string[]): Command {
-  const { values, positionals } = parse(args, COMMON);
+  const { values, positionals } = parse(args, { ...COMMON, 'mirror-prefix': { type: 'string' }, 'mirror-names': { type: 'string' } });
   if (values.help) return { name: 'help' };
   if (positionals.length !== 1) {
     throw new UsageError(`check needs exactly one page, as a path (/browse/benefits) or a URL (https://www.gov.uk/browse/benefits); got ${positionals.length}.`);
   }
+  const target = parseTarget(positionals[0] ?? '', values.service);
   return {
     name: 'check',
-    target: parseTarget(positionals[0] ?? '', values.service),
+    target,
+    layout: mirrorLayout(target.service, values['mirror-prefix'], values['mirror-names']),
     timeoutMs: duration('--timeout', values.timeout),
     ...output(values),
   };

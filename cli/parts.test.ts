@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from './duration.ts';
 import { describeFailure } from './failure.ts';
 import { startProgress } from './progress.ts';
+import { mirrorLayout } from './mirror-layout.ts';
 import { markerTime } from './sync-marker.ts';
 import { parseTarget } from './target.ts';
 
@@ -25,6 +26,15 @@ describe('targets', () => {
   it('a full URL is its own service, unless --service is given', () => {
     expect(parseTarget('https://www.gov.uk/help', undefined).service.href).toBe('https://www.gov.uk/');
     expect(parseTarget('https://www.gov.uk/help', 'http://127.0.0.1:7676').url.href).toBe('http://127.0.0.1:7676/help');
+  });
+});
+
+describe('mirror layout for check', () => {
+  it('follows the service host unless given: the assets domain its own, anything else www.gov.uk\'s', () => {
+    expect(mirrorLayout(new URL('https://assets.publishing.service.gov.uk'), undefined, undefined)).toEqual({ prefix: 'assets.publishing.service.gov.uk', names: 'path-first' });
+    expect(mirrorLayout(new URL('https://www.gov.uk'), undefined, undefined)).toEqual({ prefix: 'www.gov.uk', names: 'crawler' });
+    expect(mirrorLayout(new URL('http://127.0.0.1:7677'), 'assets.publishing.service.gov.uk/', 'path-first')).toEqual({ prefix: 'assets.publishing.service.gov.uk', names: 'path-first' });
+    expect(mirrorLayout(new URL('https://assets.publishing.service.gov.uk'), undefined, 'crawler')).toEqual({ prefix: 'assets.publishing.service.gov.uk', names: 'crawler' });
   });
 });
 

@@ -7,7 +7,8 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `Usage:
-  govuk-failover check <path-or-url> [--service <base url>] [--timeout 20s] [<output>]
+  govuk-failover check <path-or-url> [--service <base url>] [--timeout 20s]
+                       [--mirror-prefix <dir>] [--mirror-names crawler|path-first] [<output>]
   govuk-failover drift (--sitemap [--limit 200] | --pages <file> | --pages-from-log <file>... [--limit 1000]
                        | <path>...) [--service <base url>] [--concurrency 8] [--timeout 20s] [<output>]
   govuk-failover freshness [--service <base url>] [--max-age 24h] [--limit 50] [--concurrency 8]
@@ -49,6 +50,12 @@ Options:
                       http://127.0.0.1:7676 for a local one. For check, a full URL
                       as <path-or-url> sets the service too, unless --service is given.
   --timeout <d>       Time limit for each request (default 20s). Units: ms, s, m, h, d.
+  --mirror-prefix <dir>
+                      check: the mirrors' bucket directory, as the service's
+                      mirror_*_prefix (default: assets.publishing.service.gov.uk for that
+                      host, else www.gov.uk). Only names the objects in the first line.
+  --mirror-names <o>  check: crawler or path-first, as the service's mirror_names
+                      (default: path-first for assets.publishing.service.gov.uk, else crawler).
   --sitemap           drift: take the pages from the sitemap, newest lastmod first.
   --limit <n>         drift --sitemap: how many pages (default 200); --pages-from-log:
                       how many (default 1000). freshness: the

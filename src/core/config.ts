@@ -171,13 +171,17 @@ const integer = (max: number, min = 0) => (raw: string) => {
   return n >= min && n <= max ? n : undefined;
 };
 const host = (raw: string) => (HOST_PATTERN.test(raw) && raw.length <= 253 ? raw : undefined);
-const prefix = (raw: string) => {
+/** A bucket directory as `mirror_*_prefix` takes it (slashes at the ends dropped), or undefined when it is not one. */
+export const parseMirrorPrefix = (raw: string): string | undefined => {
   const trimmed = raw.replace(/^\/+|\/+$/g, '');
   const segments = trimmed.split('/');
   return segments.every((s) => PREFIX_SEGMENT.test(s)) ? segments.join('/') : undefined;
 };
+export const MIRROR_PREFIX_ALLOWED = 'a bucket directory such as www.gov.uk (letters, digits, . _ ~ - and /, no dot segments)';
+/** `mirror_names` as written, or undefined when it is neither order. */
+export const parseMirrorNames = (raw: string): MirrorNameOrder | undefined => (raw === 'crawler' || raw === 'path-first' ? raw : undefined);
 const mirror = (prefixKey: ConfigKey, hostKey: ConfigKey): ((source: Source) => MirrorSettings) => {
-  const prefixSetting = setting(prefixKey, DEFAULT_PREFIX, prefix, 'a bucket directory such as www.gov.uk (letters, digits, . _ ~ - and /, no dot segments)');
+  const prefixSetting = setting(prefixKey, DEFAULT_PREFIX, parseMirrorPrefix, MIRROR_PREFIX_ALLOWED);
   const hostSetting = setting<string | null>(hostKey, null, host, 'a host name');
   return (source) => ({ prefix: prefixSetting(source), host: hostSetting(source) });
 };
@@ -198,7 +202,7 @@ const FIELDS: { readonly [K in keyof Config]: (source: Source) => Config[K] } = 
   mirrorS3Replica: mirror('mirror_s3_replica_prefix', 'mirror_s3_replica_host'),
   mirrorGCS: mirror('mirror_gcs_prefix', 'mirror_gcs_host'),
   gcsBucket: setting<string | null>('gcs_bucket', null, (raw) => (/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(raw) ? raw : undefined), 'a GCS bucket name'),
-  mirrorNames: setting<MirrorNameOrder>('mirror_names', DEFAULT_CONFIG.mirrorNames, (raw) => (raw === 'crawler' || raw === 'path-first' ? raw : undefined), '`crawler` or `path-first`'),
+  mirrorNames: setting<MirrorNameOrder>('mirror_names', DEFAULT_CONFIG.mirrorNames, parseMirrorNames, '`crawler` or `path-first`'),
   outageThreshold: setting('outage_threshold', DEFAULT_CONFIG.outageThreshold, integer(MAX_OUTAGE_THRESHOLD, 1), `a whole number of failures from 1 to ${MAX_OUTAGE_THRESHOLD}`),
   outageWindowS: setting('outage_window_s', DEFAULT_CONFIG.outageWindowS, integer(MAX_OUTAGE_SECONDS, 1), `a whole number of seconds from 1 to ${MAX_OUTAGE_SECONDS}`),
   outageMemoryS: setting('outage_memory_s', DEFAULT_CONFIG.outageMemoryS, integer(MAX_OUTAGE_SECONDS), `a whole number of seconds from 0 (off) to ${MAX_OUTAGE_SECONDS}`),
