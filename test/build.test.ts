@@ -39,3 +39,20 @@ describe('fastly.toml', () => {
     for (const b of backends) expect(new URL(doc.local_server.backends[b]!.url).hostname).toBe('127.0.0.1');
   });
 });
+
+describe('fastly.assets.toml', () => {
+  it('declares no store in [setup]: a store name is account-wide, and the CLI would link and write into the www service\'s', async () => {
+    const { parse } = await import('smol-toml');
+    const assets = parse(await readFile('fastly.assets.toml', 'utf8')) as { setup: Record<string, unknown>; local_server: { config_stores: Record<string, { contents: Record<string, string> }> } };
+    expect(Object.keys(assets.setup).sort()).toEqual(['backends', 'log_endpoints']);
+
+    // The production store is filled by the commands in docs/deploying.md: the same layout as the local run's.
+    const docs = await readFile('docs/deploying.md', 'utf8');
+    const entries = Object.fromEntries(
+      [...docs.matchAll(/config-store-entry create --store-id "\$ASSETS_CONFIG" --key (\S+) --value (\S+)/g)].map((m) => [m[1]!, m[2]!]),
+    );
+    const local = assets.local_server.config_stores.failover_config!.contents;
+    for (const key of ['mirror_s3_prefix', 'mirror_s3_replica_prefix', 'mirror_gcs_prefix', 'mirror_names']) expect(entries[key], key).toBe(local[key]);
+    expect(docs).toMatch(/resource-link create [^\n]*\\\n\s+--resource-id "\$ASSETS_CONFIG" --name failover_config\n/);
+  });
+});
