@@ -66,6 +66,22 @@ describe('freshness --marker', () => {
     expect(report?.summary).toBe('PROBLEM: sync marker unreadable on mirrorGCS.');
   });
 
+  it('--format prometheus: an unreadable marker is one object compared and one read error, stale, with no lag', async () => {
+    await world.buckets.mirrorGCS.remove(MARKER);
+    const run = await freshness('--format', 'prometheus');
+
+    expect(run.code).toBe(1);
+    const samples = run.stdout.split('\n').filter((line) => line.startsWith('govuk_failover_mirror_'));
+    for (const mirror of MIRRORS) {
+      const unreadable = mirror === 'mirrorGCS';
+      expect(samples).toContain(`govuk_failover_mirror_pages_compared{mirror="${mirror}"} 1`);
+      expect(samples).toContain(`govuk_failover_mirror_read_errors{mirror="${mirror}"} ${unreadable ? 1 : 0}`);
+      expect(samples).toContain(`govuk_failover_mirror_stale{mirror="${mirror}"} ${unreadable ? 1 : 0}`);
+      if (unreadable) expect(samples.filter((l) => l.startsWith(`govuk_failover_mirror_lag_seconds{mirror="${mirror}"}`))).toEqual([]);
+      else expect(samples).toContain(`govuk_failover_mirror_lag_seconds{mirror="${mirror}"} 10800`);
+    }
+  });
+
   it('a mirror that cannot be reached is unreadable, with the service message', async () => {
     await world.stubs.mirrorS3.setBehaviour({ kind: 'refuse' });
     try {

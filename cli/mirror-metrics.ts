@@ -12,6 +12,9 @@ import type { FreshnessReport } from './freshness.ts';
 import type { LagReport } from './freshness-sample.ts';
 import type { MetricFamily, Sample } from './prometheus.ts';
 
+/** One help text a family, whichever check pushes it: a Pushgateway refuses a family whose help differs between groups. */
+const PAGES_COMPARED_HELP = 'Pages whose copy on the mirror was compared with origin in the last check (with --marker: 1, the marker).';
+
 export type CheckName = 'check' | 'drift' | 'freshness';
 
 /** The Pushgateway job the checks push under (`--push`). */
@@ -51,7 +54,7 @@ interface PageCounts {
 function pageFamilies(counts: ReadonlyMap<MirrorName, PageCounts>): MetricFamily[] {
   const per = (pick: (c: PageCounts) => number) => MIRRORS.map((mirror) => ({ labels: { mirror }, value: pick(counts.get(mirror)!) }));
   return [
-    gauge('govuk_failover_mirror_pages_compared', 'Pages whose copy on the mirror was compared with origin in the last check.', per((c) => c.compared)),
+    gauge('govuk_failover_mirror_pages_compared', PAGES_COMPARED_HELP, per((c) => c.compared)),
     gauge('govuk_failover_mirror_pages_same', 'Compared pages the mirror holds as origin serves them.', per((c) => c.same)),
     gauge('govuk_failover_mirror_pages_drifted', 'Compared pages whose copy on the mirror differs from origin.', per((c) => c.drifted)),
     gauge('govuk_failover_mirror_pages_missing', 'Compared pages the mirror does not hold.', per((c) => c.missing)),
@@ -70,12 +73,13 @@ export function driftMetrics(report: DriftReport, at: Date): MetricFamily[] {
   return [...pageFamilies(counts), ranAt('drift', at)];
 }
 
-function lagFamilies(lags: readonly { mirror: MirrorName; lagSeconds: number; stale: boolean }[]): MetricFamily[] {
+/** `lagSeconds` null: not known (an unreadable sync marker), so no lag sample for that mirror. */
+function lagFamilies(lags: readonly { mirror: MirrorName; lagSeconds: number | null; stale: boolean }[]): MetricFamily[] {
   return [
     gauge(
       'govuk_failover_mirror_lag_seconds',
       'How far behind origin the mirror is, in seconds: the age of the oldest change it lacks (0: none found), or of its sync marker.',
-      lags.map((l) => ({ labels: { mirror: l.mirror }, value: l.lagSeconds })),
+      lags.flatMap((l) => (l.lagSeconds === null ? [] : [{ labels: { mirror: l.mirror }, value: l.lagSeconds }])),
     ),
     gauge('govuk_failover_mirror_stale', '1 when the mirror is behind by more than the maximum age (or cannot be read), else 0.', lags.map((l) => ({ labels: { mirror: l.mirror }, value: l.stale ? 1 : 0 }))),
   ];
@@ -94,10 +98,14 @@ export function lagMetrics(report: LagReport, at: Date): MetricFamily[] {
   return [...pageFamilies(counts), ...lagFamilies(lags), ranAt('freshness', at)];
 }
 
-/** freshness --marker: the marker's age as the lag; an unreadable marker counts as stale and as a read error. */
+/**
+ * freshness --marker: the marker's age as the lag. The marker is the one object compared, so an unreadable marker is
+ * one compared and one read error (what GovukFailoverMirrorUnreadable alerts on), stale, and has no lag.
+ */
 export function markerMetrics(report: FreshnessReport, at: Date): MetricFamily[] {
-  const lags = report.mirrors.map((m) => ({ mirror: m.mirror, lagSeconds: Math.round((m.ageMs ?? 0) / 1000), stale: m.state !== 'fresh' }));
+  const lags = report.mirrors.map((m) => ({ mirror: m.mirror, lagSeconds: m.ageMs === null ? null : Math.round(m.ageMs / 1000), stale: m.state !== 'fresh' }));
   return [
+    gauge('govuk_failover_mirror_pages_compared', PAGES_COMPARED_HELP, report.mirrors.map((m) => ({ labels: { mirror: m.mirror }, value: 1 }))),
     gauge('govuk_failover_mirror_read_errors', 'Pages the mirror could not be read for (a timeout, a 5xx, another status).', report.mirrors.map((m) => ({ labels: { mirror: m.mirror }, value: m.state === 'unreadable' ? 1 : 0 }))),
     ...lagFamilies(lags),
     ranAt('freshness', at),
