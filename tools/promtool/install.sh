@@ -8,7 +8,8 @@
 # in this order: $PROMTOOL_PATH, .tools/promtool, `promtool` on PATH.
 # Otherwise it fetches the Debian package with `apt-get download` (no root:
 # nothing is installed system-wide) and takes promtool out of it into
-# .tools/promtool. Progress goes to stderr.
+# .tools/promtool; as root, it runs apt-get update first when the download
+# fails (a fresh machine with no package index). Progress goes to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -47,9 +48,18 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 say "fetching Debian's prometheus=$pinned (apt-get download) for its promtool"
-if ! (cd "$work" && apt-get download "prometheus=$pinned" >&2); then
-  say "apt-get download prometheus=$pinned failed: is the package index current (apt-get update) and the version still served?"
-  exit 1
+download() { (cd "$work" && apt-get download "prometheus=$pinned" >&2); }
+if ! download; then
+  # A fresh machine or container may have no package index yet: as root, fetch it once and try again.
+  if [ "$(id -u)" = 0 ]; then
+    say "apt-get download failed; updating the package index (apt-get update) and trying again"
+    apt-get update -qq >&2 || say "apt-get update failed too"
+  fi
+  if ! download; then
+    say "apt-get download prometheus=$pinned failed. Run apt-get update (as root), or, if Debian no longer serves"
+    say "that version (a stable update replaced it), pin the one 'apt-cache policy prometheus' offers in package.json."
+    exit 1
+  fi
 fi
 dpkg-deb -x "$work"/prometheus_*.deb "$work/root"
 mkdir -p "$(dirname "$local_copy")"
