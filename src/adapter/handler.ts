@@ -29,6 +29,7 @@ export function answerFetchEvent(event: FetchEvent): void {
 }
 
 async function handleFetchEvent(event: FetchEvent, afterAnswer: (task: () => void) => void): Promise<Response> {
+  const arrival = { date: new Date(), clockMs: systemClock.now() };
   const { config, problems } = loadConfig();
   const serviceEnv: ServiceEnv = {
     config,
@@ -53,6 +54,6 @@ async function handleFetchEvent(event: FetchEvent, afterAnswer: (task: () => voi
   } catch (error) {
     // A bug must still give the user the branded page, never a raw error.
     console.error(`govuk-failover: unexpected error: ${describe(error)}`);
-    return serviceFailure(event.request, describe(error), serviceEnv);
+    return serviceFailure(event.request, describe(error), serviceEnv, arrival);
   }
 }

@@ -56,7 +56,7 @@ export function warmUp(): void {
   ] as const;
   serverTiming(attempts);
   const record = logRecord({
-    now: new Date(0),
+    received: new Date(0),
     requestId: 'build',
     method: 'GET',
     path: '/browse/benefits',

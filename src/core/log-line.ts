@@ -108,9 +108,18 @@ export const NO_EDGE_FACTS: EdgeFacts = { dataCentre: null, tlsProtocol: null, t
 /** The longest path written (a URL may be 8,000 bytes; a log line need not be). */
 export const LOGGED_URL_CHARS = 1000;
 
+/**
+ * Free text in the line (an error's message, a failed attempt's detail) with
+ * every `?…` cut to `?…` when the query string may not be written: a
+ * runtime's message can quote the URL it was given, query and all.
+ */
+export function withoutQueries(text: string, personalData: boolean): string {
+  return personalData ? text : text.replace(/\?[^\s"'<>]+/g, '?\u2026');
+}
+
 export function logRecord(fields: {
-  /** When the line is made; the arrival is this less `totalMs`. */
-  now: Date;
+  /** When the request arrived. */
+  received: Date;
   requestId: string;
   method: string;
   /** The path as sent, and the query string with its `?` ('' when none). */
@@ -136,7 +145,7 @@ export function logRecord(fields: {
   const seconds = roundSeconds(fields.totalMs / 1000);
   return {
     client_ip: fields.personalData ? fields.clientAddress : null,
-    request_received: receivedAt(new Date(fields.now.getTime() - fields.totalMs)),
+    request_received: receivedAt(fields.received),
     request_received_offset: '+0000',
     method: fields.method,
     url: (fields.path + (fields.personalData ? fields.query : '')).slice(0, LOGGED_URL_CHARS),
@@ -162,14 +171,14 @@ export function logRecord(fields: {
       status: a.status ?? null,
       start_ms: roundMs(a.startMs),
       ms: roundMs(a.durationMs),
-      ...(a.detail ? { detail: a.detail } : {}),
+      ...(a.detail ? { detail: withoutQueries(a.detail, fields.personalData) } : {}),
       ...(a.objects ? { objects: a.objects } : {}),
     })),
     ...(fields.configProblems.length > 0 ? { config_problems: fields.configProblems } : {}),
     ...(fields.suspectScope ? { suspect_scope: fields.suspectScope } : {}),
-    ...(fields.outageMemoryError ? { outage_memory_error: fields.outageMemoryError } : {}),
-    ...(fields.missMemoryError ? { miss_memory_error: fields.missMemoryError } : {}),
-    ...(fields.error ? { error: fields.error.slice(0, 300) } : {}),
+    ...(fields.outageMemoryError ? { outage_memory_error: withoutQueries(fields.outageMemoryError, fields.personalData) } : {}),
+    ...(fields.missMemoryError ? { miss_memory_error: withoutQueries(fields.missMemoryError, fields.personalData) } : {}),
+    ...(fields.error ? { error: withoutQueries(fields.error, fields.personalData).slice(0, 300) } : {}),
   };
 }
 

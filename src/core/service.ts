@@ -65,6 +65,7 @@ const NO_OVERRIDE: OverrideDecision = { kind: 'none' };
 
 export async function serve(request: Request, env: ServiceEnv): Promise<Response> {
   const startedAt = env.clock.now();
+  const received = env.date();
   const method = request.method;
   const url = request.url;
   const requestPath = rawPath(url);
@@ -77,7 +78,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     const answer = { status: response.status, headers: response.headers };
     env.log(() =>
       logRecord({
-        now: env.date(),
+        received,
         requestId: env.requestId,
         method,
         path: requestPath,
@@ -225,18 +226,30 @@ function answerFrom(upstream: Response, backend: BackendName, cookiesKept: boole
   return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: filteredHeaders(filter, upstream.headers) });
 }
 
+/** When a request arrived: the wall clock for the log, the monotonic clock for its duration. */
+export interface Arrival {
+  readonly date: Date;
+  readonly clockMs: number;
+}
+
 /**
  * The answer when the service itself failed (a bug): still the branded page with
- * its diagnostics, and still one log line.
+ * its diagnostics, and still one log line, timed from the request's arrival.
  */
-export function serviceFailure(request: Request, error: string, env: Pick<ServiceEnv, 'config' | 'configProblems' | 'requestId' | 'date' | 'log' | 'connection' | 'edgeFacts'>): Response {
+export function serviceFailure(
+  request: Request,
+  error: string,
+  env: Pick<ServiceEnv, 'config' | 'configProblems' | 'requestId' | 'clock' | 'log' | 'connection' | 'edgeFacts'>,
+  arrival: Arrival,
+): Response {
+  const totalMs = env.clock.now() - arrival.clockMs;
   const page = unavailablePage();
   page.headers.set(BACKEND_NAME_HEADER, 'error');
   page.headers.set(RESTARTS_HEADER, '0');
   page.headers.set('Cache-Control', deliveredCacheControl('failover', 'error', env.config)!);
   env.log(() =>
     logRecord({
-      now: env.date(),
+      received: arrival.date,
       requestId: env.requestId,
       method: request.method,
       path: rawPath(request.url),
@@ -248,7 +261,7 @@ export function serviceFailure(request: Request, error: string, env: Pick<Servic
       backend: 'error',
       answer: { status: page.status, headers: page.headers },
       cacheResponse: 'ERROR',
-      totalMs: 0,
+      totalMs,
       configProblems: env.configProblems,
       personalData: env.config.logPersonalData,
       edge: env.edgeFacts?.(env.config.logPersonalData) ?? NO_EDGE_FACTS,

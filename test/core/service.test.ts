@@ -8,7 +8,7 @@ import type { Health } from '../../src/core/policy.ts';
 import { serve, serviceFailure } from '../../src/core/service.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 
-type Answer = { status: number; body?: string; headers?: Record<string, string> } | { fail: 'refused' } | { fail: 'timeout' };
+type Answer = { status: number; body?: string; headers?: Record<string, string> } | { fail: 'refused' } | { fail: 'timeout' } | { fail: 'throws'; message: string };
 
 interface World {
   answers?: Partial<Record<BackendName, Answer>>;
@@ -38,6 +38,7 @@ async function request(world: World, url: string, init: RequestInit = {}) {
       sent.push({ backend, request: req, cache });
       const answer = world.answers?.[backend] ?? { status: 404, body: 'NoSuchKey' };
       if ('fail' in answer) {
+        if (answer.fail === 'throws') throw new Error(answer.message);
         if (answer.fail === 'timeout') await new Promise<void>((resolve) => clock.schedule(15_000, resolve)).then(() => undefined);
         throw Object.assign(new Error('NetworkError when attempting to fetch resource.'), { name: 'NetworkError' });
       }
@@ -111,20 +112,34 @@ describe('serve: answers and diagnostics', () => {
 
   it('still answers the branded page, with diagnostics and a log line, when the service itself fails', async () => {
     const logs: LogRecord[] = [];
-    const page = serviceFailure(new Request('https://www.gov.uk/a?b=c'), 'TypeError: boom', {
-      config: DEFAULT_CONFIG,
-      configProblems: [],
-      requestId: 'r',
-      date: () => new Date(0),
-      connection: { clientAddress: '192.0.2.10', serverHostname: 'cache-test-lhr1' },
-      log: (line) => logs.push(line()),
-    });
+    let clockMs = 1000;
+    const page = serviceFailure(
+      new Request('https://www.gov.uk/a?b=c'),
+      'TypeError: URL constructor: https://www.gov.uk/a?b=c is not a valid URL.',
+      {
+        config: DEFAULT_CONFIG,
+        configProblems: [],
+        requestId: 'r',
+        clock: { now: () => (clockMs += 5250) },
+        connection: { clientAddress: '192.0.2.10', serverHostname: 'cache-test-lhr1' },
+        log: (line) => logs.push(line()),
+      },
+      { date: new Date('2026-12-06T07:00:00.000Z'), clockMs: 1000 },
+    );
     expect(page.status).toBe(503);
     expect(await page.text()).toContain('Sorry, there is a problem with the service');
     expect(page.headers.get('Fastly-Backend-Name')).toBe('error');
     expect(page.headers.get('Fastly-Restarts')).toBe('0');
     expect(page.headers.get('Cache-Control')).toBe('max-age=1');
-    expect(logs).toEqual([expect.objectContaining({ url: '/a', status: 503, fastly_backend: 'error', cache_response: 'ERROR', client_ip: null, error: 'TypeError: boom' })]);
+    // Timed from the arrival (a bug found after 5.25 s of failover is not logged as instant), and no query anywhere.
+    expect(logs).toEqual([
+      expect.objectContaining({
+        url: '/a', status: 503, fastly_backend: 'error', cache_response: 'ERROR', client_ip: null,
+        request_received: '2026-12-06 07:00:00.000', request_time: 5.25,
+        error: 'TypeError: URL constructor: https://www.gov.uk/a?\u2026 is not a valid URL.',
+      }),
+    ]);
+    expect(JSON.stringify(logs)).not.toContain('b=c');
   });
 });
 
@@ -394,6 +409,14 @@ describe('serve: the log line', () => {
     ]);
     expect(Object.keys(logs[0]!).slice(0, Object.keys(GOVUK_LOG_COLUMNS).length)).toEqual(Object.keys(GOVUK_LOG_COLUMNS));
     expect(JSON.stringify(logs)).not.toContain('abc123');
+  });
+
+  it.each([false, true])('writes a query quoted in an error message only when log_personal_data is %s', async (personalData) => {
+    const thrown = { fail: 'throws', message: 'URL constructor: https://www.gov.uk/a?email=me%40example.com is not a valid URL.' } as const;
+    const { logs } = await request({ config: { logPersonalData: personalData }, answers: { origin: thrown, mirrorS3: { status: 200 } } }, 'https://www.gov.uk/a?email=me%40example.com');
+    expect(logs[0]!.attempts[0]).toMatchObject({ backend: 'origin', outcome: 'error' });
+    expect(logs[0]!.attempts[0]!.detail).toBe(personalData ? thrown.message : 'URL constructor: https://www.gov.uk/a?\u2026 is not a valid URL.');
+    expect(JSON.stringify(logs).includes('me%40example.com')).toBe(personalData);
   });
 
   it('writes the client address and the query string only with log_personal_data = true', async () => {
