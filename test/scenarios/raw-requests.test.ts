@@ -267,6 +267,20 @@ describe.each(engines())('on $name: hostile bytes at the HTTP boundary', (spec: 
     counts.checks++;
     // Every answer has its line; a line more is a request the service answered after the client had gone (a pipelined one).
     if (lines.length < answeredByService) problems.push(`${lines.length} log lines for ${answeredByService} answers from the service`);
+    // Whatever the request line held, each log line is JSON whose url is a path (or empty: `*`, a bare authority)
+    // without its query, and no query sent is anywhere in it (log_personal_data is off here).
+    for (const { line } of lines) {
+      counts.checks++;
+      let url: unknown;
+      try {
+        url = (JSON.parse(line) as { url?: unknown }).url;
+      } catch {
+        problems.push(`a log line that is not JSON: ${JSON.stringify(line.slice(0, 200))}`);
+        continue;
+      }
+      if (typeof url !== 'string' || !(url === '' || url.startsWith('/')) || url.includes('?') || url.length > 1000) problems.push(`a log line whose url is not a path alone: ${JSON.stringify(url)}`);
+      if (line.includes('?x=1')) problems.push(`a log line with the query sent: ${line.slice(0, 300)}`);
+    }
     if (spec.name === 'viceroy') {
       const output = engine.output.slice(outputBefore);
       const panics = output.filter((line) => /panicked|panic/i.test(line));
