@@ -112,7 +112,9 @@ describe('serve: answers and diagnostics', () => {
 
   it('still answers the branded page, with diagnostics and a log line, when the service itself fails', async () => {
     const logs: LogRecord[] = [];
-    let clockMs = 1000;
+    const clock = new ManualClock();
+    const arrival = { date: new Date('2026-12-06T07:00:00.000Z'), clockMs: clock.now() };
+    await clock.advance(5250);
     const page = serviceFailure(
       new Request('https://www.gov.uk/a?b=c'),
       'TypeError: URL constructor: https://www.gov.uk/a?b=c is not a valid URL.',
@@ -120,11 +122,11 @@ describe('serve: answers and diagnostics', () => {
         config: DEFAULT_CONFIG,
         configProblems: [],
         requestId: 'r',
-        clock: { now: () => (clockMs += 5250) },
+        clock,
         connection: { clientAddress: '192.0.2.10', serverHostname: 'cache-test-lhr1' },
         log: (line) => logs.push(line()),
       },
-      { date: new Date('2026-12-06T07:00:00.000Z'), clockMs: 1000 },
+      arrival,
     );
     expect(page.status).toBe(503);
     expect(await page.text()).toContain('Sorry, there is a problem with the service');
