@@ -12,7 +12,7 @@ import type { FreshnessReport } from './freshness.ts';
 import type { LagReport } from './freshness-sample.ts';
 import type { MetricFamily, Sample } from './prometheus.ts';
 
-/** One help text a family, whichever check pushes it: a Pushgateway refuses a family whose help differs between groups. */
+/** One help text a family, whichever check pushes it: a Pushgateway shows one help for a family, the last pushed. */
 const PAGES_COMPARED_HELP = 'Pages whose copy on the mirror was compared with origin in the last check (with --marker: 1, the marker).';
 
 export type CheckName = 'check' | 'drift' | 'freshness';
