@@ -89,7 +89,7 @@ export async function runDrift(source: PageSource, options: CompareOptions, star
     }
     pages = fromLog.paths.map((path) => ({ path, lastmod: null, lastmodMs: null }));
     const files = source.files.length === 1 ? source.files[0] : `${source.files.length} log files`;
-    described = `the ${plural(pages.length, 'most requested page')} of ${fromLog.counted} 2xx requests in ${files} (${fromLog.leftOut} left out: other statuses, assets, API, search; ${fromLog.unreadable} lines unreadable)`;
+    described = `the ${plural(pages.length, 'most requested page')} of ${fromLog.counted} 2xx requests in ${files} (${fromLog.leftOut} left out: other statuses, assets, API, search; ${plural(fromLog.unreadable, 'line')} unreadable)`;
   } else {
     pages = source.paths.map((path) => ({ path, lastmod: null, lastmodMs: null }));
     described = `${plural(pages.length, 'page')}${source.kind === 'file' ? ` from ${source.file}` : ''}`;

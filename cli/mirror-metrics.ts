@@ -13,7 +13,7 @@ import type { LagReport } from './freshness-sample.ts';
 import type { MetricFamily, Sample } from './prometheus.ts';
 
 /** One help text a family, whichever check pushes it: a Pushgateway shows one help for a family, the last pushed. */
-const PAGES_COMPARED_HELP = 'Pages whose copy on the mirror was compared with origin in the last check (with --marker: 1, the marker).';
+const PAGES_COMPARED_HELP = 'Pages the last check asked the mirror for: compared with origin, or counted in read_errors (with --marker: 1, the marker).';
 
 export type CheckName = 'check' | 'drift' | 'freshness';
 

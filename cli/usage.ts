@@ -32,8 +32,9 @@ drift      Fetches each page from origin and from each mirror (Backend-Override)
            comments and attributes ignored, white space collapsed); anything
            else byte for byte. Pages: --sitemap (the most recently changed pages
            in the service's /sitemap.xml, read from origin, sitemap indexes
-           followed), --pages <file> (one path or URL a line, # comments), or
-           paths on the command line.
+           followed), --pages <file> (one path or URL a line, # comments),
+           --pages-from-log <file>... (the most requested pages in CDN logs),
+           or paths on the command line.
            Exit 0 when every mirror holds every page unchanged, else 1.
 
 freshness  Without --marker: compares a sample of the sitemap's recently changed
