@@ -11,6 +11,7 @@ import { compareCopy, type PageOutcome, type Reference, referenceFrom } from './
 import { createPool } from './pool.ts';
 import { probe, type ProbeResult } from './probe.ts';
 import type { Progress } from './progress.ts';
+import { pageUrl } from './target.ts';
 
 /** Pages larger than this are not compared (an error says so). */
 export const COMPARED_BODY_BYTES = 16 * 1024 * 1024;
@@ -54,7 +55,7 @@ export async function comparePages(pages: readonly Page[], options: CompareOptio
   try {
     return await Promise.all(
       pages.map(async (page) => {
-        const url = new URL(page.path, options.service);
+        const url = pageUrl(options.service, page.path);
         const [origin, ...copies] = await Promise.all([fetchFrom(url, 'origin'), ...MIRRORS.map((mirror) => fetchFrom(url, mirror))]);
         return judgePage(page, url, origin, copies);
       }),

@@ -218,6 +218,22 @@ describe('drift: where the pages come from', () => {
     expect(asked.sort()).toEqual(['/news/middle', '/news/newest', '/news/second']);
   });
 
+  it('--pages-from-log: a logged URL a parser would take for another host is asked of the service, as its path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'govuk-log-'));
+    try {
+      const file = join(dir, 'cdn.json');
+      // What a client sent is what the log holds: `/\\host/…` and `/\t/host/…` are network-path references to a URL parser.
+      await writeFile(file, `${JSON.stringify({ url: '/\\evil.example/x', status: 200 })}\n${JSON.stringify({ url: '/\t/evil.example/y', status: 200 })}\n`);
+      world.stubs.origin.resetRecording();
+      const { report } = await drift('--pages-from-log', file);
+
+      expect(report.pages).toBe(2);
+      expect(world.stubs.origin.requests.map((r) => r.path).sort()).toEqual(['//evil.example/x', '//evil.example/y']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--pages reads one path or URL a line, # comments, each page once', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'govuk-pages-'));
     try {

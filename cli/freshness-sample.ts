@@ -11,6 +11,7 @@ import { type MirrorLag, mirrorLag } from './lag.ts';
 import { keepForSample, SAMPLE_WINDOW_MAX_AGES, spreadSample } from './lag-sample.ts';
 import type { Progress } from './progress.ts';
 import { SITEMAP_PATH, sitemapPages } from './sitemap-pages.ts';
+import { pageUrl } from './target.ts';
 
 export interface LagOptions extends CompareOptions {
   readonly sampleSize: number;
@@ -71,7 +72,7 @@ export async function runLag(options: LagOptions, startProgress: (total: number)
     ok: true,
     report: {
       service: options.service.origin,
-      sitemap: new URL(SITEMAP_PATH, options.service).href,
+      sitemap: pageUrl(options.service, SITEMAP_PATH).href,
       checkedAt: new Date(nowMs).toISOString(),
       maxAgeMs: options.maxAgeMs,
       sample: { pages: sample.length, newest: sample[0]?.lastmod ?? null, oldest: sample.at(-1)?.lastmod ?? null, listed: sitemap.listed, sitemaps: sitemap.sitemaps },

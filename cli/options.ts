@@ -6,7 +6,7 @@ import { type MirrorLayout, mirrorLayout } from './mirror-layout.ts';
 import { DEFAULT_LOG_LIMIT } from './log-pages.ts';
 import { parsePageArguments, parsePagesFile } from './page-list.ts';
 import { DEFAULT_MARKER_PATH } from './sync-marker.ts';
-import { DEFAULT_SERVICE, parseService, parseTarget, type Target } from './target.ts';
+import { DEFAULT_SERVICE, pageUrl, parseService, parseTarget, type Target } from './target.ts';
 import { UsageError } from './usage.ts';
 
 export const DEFAULT_TIMEOUT = '20s';
@@ -144,7 +144,7 @@ function parseFreshness(args: string[]): Command {
   const service = parseService(values.service ?? DEFAULT_SERVICE);
   return {
     name: 'freshness',
-    url: new URL(values.marker, service),
+    url: pageUrl(service, values.marker),
     maxAgeMs,
     timeoutMs: duration('--timeout', values.timeout),
     ...output(values),

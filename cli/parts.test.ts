@@ -6,7 +6,7 @@ import { describeFailure } from './failure.ts';
 import { startProgress } from './progress.ts';
 import { mirrorLayout } from './mirror-layout.ts';
 import { markerTime } from './sync-marker.ts';
-import { parseTarget } from './target.ts';
+import { pageUrl, parseTarget } from './target.ts';
 
 describe('durations', () => {
   it('parses a number and a unit', () => {
@@ -22,6 +22,15 @@ describe('targets', () => {
   it('a path goes to --service, or to www.gov.uk', () => {
     expect(parseTarget('/browse/benefits?x=1', undefined).url.href).toBe('https://www.gov.uk/browse/benefits?x=1');
     expect(parseTarget('/a b', 'http://127.0.0.1:7676').url.href).toBe('http://127.0.0.1:7676/a%20b');
+  });
+  it('a page is always on the service: paths a URL parser reads as another host stay paths', () => {
+    const service = new URL('http://127.0.0.1:7676');
+    for (const path of ['//evil.example/x', '/\\evil.example/x', '/\t/evil.example/x', '/\n/evil.example/x', '@evil.example/x', '/a/../../evil.example']) {
+      expect(pageUrl(service, path).origin, path).toBe('http://127.0.0.1:7676');
+    }
+    expect(pageUrl(service, '//evil.example/x').pathname).toBe('//evil.example/x');
+    expect(pageUrl(service, '/browse/benefits?x=1').href).toBe('http://127.0.0.1:7676/browse/benefits?x=1');
+    expect(parseTarget('/\\evil.example/x', 'http://127.0.0.1:7676').url.href).toBe('http://127.0.0.1:7676//evil.example/x');
   });
   it('a full URL is its own service, unless --service is given', () => {
     expect(parseTarget('https://www.gov.uk/help', undefined).service.href).toBe('https://www.gov.uk/');

@@ -15,6 +15,7 @@ import { pagePath } from './page-list.ts';
 import { createPool } from './pool.ts';
 import { probe } from './probe.ts';
 import { parseSitemap, type SitemapEntry } from './sitemap.ts';
+import { pageUrl } from './target.ts';
 
 export const SITEMAP_PATH = '/sitemap.xml';
 /** The sitemap protocol's limit for one uncompressed sitemap. */
@@ -78,7 +79,7 @@ type ReadSitemap =
   | { readonly ok: false; readonly problem: string; readonly failure: Failure | null };
 
 async function readSitemap(path: string, options: SitemapOptions): Promise<ReadSitemap> {
-  const url = new URL(path, options.service);
+  const url = pageUrl(options.service, path);
   const where = `${url.pathname}${url.search} (Backend-Override: origin)`;
   const result = await probe({ url, override: 'origin', timeoutMs: options.timeoutMs, overrideToken: options.overrideToken, keepBytes: SITEMAP_MAX_BYTES });
   if (!result.ok) return { ok: false, problem: `${where}: no answer: ${result.failure.message}`, failure: result.failure };

@@ -23,6 +23,21 @@ export function parseService(text: string): URL {
   return new URL(url.origin);
 }
 
+/**
+ * The URL of `path` on the service, and never on another host. Resolving a
+ * path against the service (`new URL(path, service)`) would let the path name
+ * its own host: `//evil.example/x`, `/\\evil.example/x` and `/\t/evil.example`
+ * are all "network-path references" to a URL parser. Paths come from sitemaps
+ * and CDN log lines (what any client asked), and requests carry the override
+ * token, so the path is appended to the service's origin instead: `//x` is the
+ * page `//x` of the service. A path without its leading `/` gets one.
+ */
+export function pageUrl(service: URL, path: string): URL {
+  const url = new URL(`${service.origin}${path.startsWith('/') ? '' : '/'}${path}`);
+  if (url.origin !== service.origin) throw new Error(`internal error: ${JSON.stringify(path)} left the service ${service.origin}`);
+  return url;
+}
+
 export interface Target {
   /** The edge service, e.g. https://www.gov.uk */
   readonly service: URL;
@@ -65,7 +80,7 @@ export function parseTarget(pathOrUrl: string, service: string | undefined): Tar
   base ??= new URL(DEFAULT_SERVICE);
   let url: URL;
   try {
-    url = new URL(path, base);
+    url = pageUrl(base, path);
   } catch {
     throw new UsageError(`${JSON.stringify(pathOrUrl)} does not make a valid URL on ${base.origin}.`);
   }
