@@ -94,7 +94,12 @@ export function lagMetrics(report: LagReport, at: Date): MetricFamily[] {
       return [m.mirror, { compared: m.compared + m.errors.length, same: m.compared - m.behind.length, drifted, missing, readErrors: m.errors.length }] as const;
     }),
   );
-  const lags = report.mirrors.map((m) => ({ mirror: m.mirror, lagSeconds: Math.round((m.lagMs ?? 0) / 1000), stale: m.state === 'stale' }));
+  // A mirror no sampled page could be judged on (state unknown) has no lag to give, and counts as stale, as an unreadable marker does.
+  const lags = report.mirrors.map((m) => ({
+    mirror: m.mirror,
+    lagSeconds: m.state === 'unknown' ? null : Math.round((m.lagMs ?? 0) / 1000),
+    stale: m.state === 'stale' || m.state === 'unknown',
+  }));
   return [...pageFamilies(counts), ...lagFamilies(lags), ranAt('freshness', at)];
 }
 

@@ -219,13 +219,18 @@ function parse<T extends OptionSpec>(args: string[], options: T) {
   } catch (error) {
     // Node's own wording names neither the command's options nor, for a missing value, what to give.
     const code = (error as { code?: string }).code;
-    const option = /'(-[^' ]+)/.exec(error instanceof Error ? error.message : '')?.[1];
+    const message = error instanceof Error ? error.message : '';
+    // Node quotes the option as given ('-x', '--bogus') or as declared ('--marker <value>', '-h, --help').
+    const option = /'(?:-\w, )?(--?[\w-]+)/.exec(message)?.[1];
     const specs: Record<string, { type: string }> = options ?? {};
     const allowed = Object.entries(specs)
       .filter(([name]) => name !== 'help')
       .map(([name, spec]) => (spec.type === 'string' ? `--${name} <value>` : `--${name}`))
       .join(', ');
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) throw new UsageError(`unknown option ${option}: this command takes ${allowed}, --help.`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option && message.includes('does not take an argument')) {
+      throw new UsageError(`${option} takes no value: give it alone, as ${option}.`);
+    }
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) throw new UsageError(`${option} needs a value (${option} <value>); this command takes ${allowed}.`);
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

@@ -4,6 +4,7 @@ import type { BackendName } from '../core/backends.ts';
 import type { CacheRule } from '../core/cache-policy.ts';
 import { systemClock } from '../core/clock.ts';
 import { describe } from '../core/config.ts';
+import { queryOf, withoutQueries } from '../core/log-line.ts';
 import { serve, serviceFailure, type ServiceEnv } from '../core/service.ts';
 import { backendBucketHost, backendHealth } from './backends.ts';
 import { loadConfig } from './config-store.ts';
@@ -53,7 +54,8 @@ async function handleFetchEvent(event: FetchEvent, afterAnswer: (task: () => voi
     return await serve(event.request, serviceEnv);
   } catch (error) {
     // A bug must still give the user the branded page, never a raw error.
-    console.error(`govuk-failover: unexpected error: ${describe(error)}`);
+    // Standard error is a log too (log tail, Viceroy's output): no query string there either, unless configured.
+    console.error(`govuk-failover: unexpected error: ${withoutQueries(describe(error), config.logPersonalData, queryOf(event.request.url))}`);
     return serviceFailure(event.request, describe(error), serviceEnv, arrival);
   }
 }

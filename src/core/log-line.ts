@@ -108,13 +108,36 @@ export const NO_EDGE_FACTS: EdgeFacts = { dataCentre: null, tlsProtocol: null, t
 /** The longest path written (a URL may be 8,000 bytes; a log line need not be). */
 export const LOGGED_URL_CHARS = 1000;
 
+/** The query string with its `?` as the client sent it ('' when none), without any fragment. */
+export function queryOf(url: string): string {
+  const fragment = url.indexOf('#');
+  const beforeFragment = fragment < 0 ? url : url.slice(0, fragment);
+  const start = beforeFragment.indexOf('?');
+  return start < 0 ? '' : beforeFragment.slice(start);
+}
+
+/** The shortest query text looked for in free text: a shorter one would cut ordinary words. */
+const QUERY_TEXT_MIN_CHARS = 4;
+
 /**
- * Free text in the line (an error's message, a failed attempt's detail) with
- * every `?…` cut to `?…` when the query string may not be written: a
- * runtime's message can quote the URL it was given, query and all.
+ * Free text (an error's message, a failed attempt's detail) fit to write when
+ * the query string may not be: a runtime's message can quote the URL it was
+ * given, query and all. The request's own query (`query`, with its `?`), as
+ * sent and decoded, becomes `…` wherever it appears, and anything after a `?`
+ * is cut to `?…`.
  */
-export function withoutQueries(text: string, personalData: boolean): string {
-  return personalData ? text : text.replace(/\?[^\s"'<>]+/g, '?\u2026');
+export function withoutQueries(text: string, personalData: boolean, query = ''): string {
+  if (personalData) return text;
+  let out = text;
+  const sent = query.replace(/^\?/, '');
+  let decoded = sent;
+  try {
+    decoded = decodeURIComponent(sent.replace(/\+/g, ' '));
+  } catch {
+    // A malformed escape: the query as sent is all there is to look for.
+  }
+  for (const form of new Set([sent, decoded])) if (form.length >= QUERY_TEXT_MIN_CHARS) out = out.split(form).join('\u2026');
+  return out.replace(/\?[^\s"'<>]+/g, '?\u2026');
 }
 
 export function logRecord(fields: {
@@ -171,14 +194,14 @@ export function logRecord(fields: {
       status: a.status ?? null,
       start_ms: roundMs(a.startMs),
       ms: roundMs(a.durationMs),
-      ...(a.detail ? { detail: withoutQueries(a.detail, fields.personalData) } : {}),
+      ...(a.detail ? { detail: withoutQueries(a.detail, fields.personalData, fields.query) } : {}),
       ...(a.objects ? { objects: a.objects } : {}),
     })),
     ...(fields.configProblems.length > 0 ? { config_problems: fields.configProblems } : {}),
     ...(fields.suspectScope ? { suspect_scope: fields.suspectScope } : {}),
-    ...(fields.outageMemoryError ? { outage_memory_error: withoutQueries(fields.outageMemoryError, fields.personalData) } : {}),
-    ...(fields.missMemoryError ? { miss_memory_error: withoutQueries(fields.missMemoryError, fields.personalData) } : {}),
-    ...(fields.error ? { error: withoutQueries(fields.error, fields.personalData).slice(0, 300) } : {}),
+    ...(fields.outageMemoryError ? { outage_memory_error: withoutQueries(fields.outageMemoryError, fields.personalData, fields.query) } : {}),
+    ...(fields.missMemoryError ? { miss_memory_error: withoutQueries(fields.missMemoryError, fields.personalData, fields.query) } : {}),
+    ...(fields.error ? { error: withoutQueries(fields.error, fields.personalData, fields.query).slice(0, 300) } : {}),
   };
 }
 

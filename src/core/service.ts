@@ -14,7 +14,7 @@ import { BACKEND_NAME_HEADER, FAILOVER_HEADER, RESTARTS_HEADER, SERVER_TIMING_HE
 import { type Connection, isShareable, keepsCookies } from './edge-contract.ts';
 import { ERROR_PAGE_HTML, RETRY_AFTER_SECONDS } from './error-page.ts';
 import { runFailover } from './failover.ts';
-import { type CacheResponse, cacheResponseOf, type EdgeFacts, type LogRecord, logRecord, NO_EDGE_FACTS } from './log-line.ts';
+import { type CacheResponse, cacheResponseOf, type EdgeFacts, type LogRecord, logRecord, NO_EDGE_FACTS, queryOf } from './log-line.ts';
 import type { MirrorObjectName } from './mirror-path.ts';
 import { mirrorMisses, NO_MISSES } from './mirror-misses.ts';
 import { mirrorWalks } from './mirror-walk.ts';
@@ -305,10 +305,4 @@ async function readGcsCredentials(env: ServiceEnv): Promise<GcsCredentials | nul
   return accessId && secretKey ? { accessId, secretKey } : null;
 }
 
-/** The query string with its `?` as the client sent it ('' when none), without any fragment. */
-function queryOf(url: string): string {
-  const start = url.indexOf('?');
-  if (start < 0) return '';
-  const end = url.indexOf('#', start);
-  return end < 0 ? url.slice(start) : url.slice(start, end);
-}
+

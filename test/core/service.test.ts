@@ -421,12 +421,11 @@ describe('serve: the log line', () => {
     expect(JSON.stringify(logs).includes('me%40example.com')).toBe(personalData);
   });
 
-  it('writes at most 1,000 characters of a long path, and still a whole line', async () => {
+  it('writes at most 1,000 characters of a long path', async () => {
     const path = `/${'a'.repeat(4999)}`;
     const { response, logs } = await request({ answers: { origin: { status: 200 } } }, `https://www.gov.uk${path}`);
     expect(response.status).toBe(200);
     expect(logs[0]!.url).toBe(path.slice(0, 1000));
-    expect(JSON.parse(JSON.stringify(logs[0]))).toMatchObject({ status: 200, url: path.slice(0, 1000) });
   });
 
   it('writes the client address and the query string only with log_personal_data = true', async () => {

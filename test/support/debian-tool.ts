@@ -6,13 +6,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
 interface Pin {
   readonly package: string;
   readonly version: string;
+  /** The binary's path in the package (its name is what PATH has). */
+  readonly binary: string;
   readonly env: string;
 }
 
@@ -22,14 +24,15 @@ export type DebianTool = { readonly available: true; readonly path: string } | {
 
 export function findDebianTool(tool: DebianToolName): DebianTool {
   const pin: Pin = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).config.debianTools[tool];
-  const candidates = [process.env[pin.env], join(ROOT, '.tools', tool), tool].filter((c): c is string => !!c);
+  const candidates = [process.env[pin.env], join(ROOT, '.tools', tool), basename(pin.binary)].filter((c): c is string => !!c);
   const seen: string[] = [];
   for (const path of candidates) {
     if (path.includes('/') && !existsSync(path)) continue;
     const run = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 20_000 });
     if (run.error || run.status !== 0) continue;
     const version = `${run.stdout}${run.stderr}`.split('\n')[0] ?? '';
-    if (version.includes(`revision: ${pin.version})`)) return { available: true, path };
+    // The tool's own name too: Debian's prometheus server says the same revision as its promtool.
+    if (version.startsWith(`${tool}, version `) && version.includes(`revision: ${pin.version})`)) return { available: true, path };
     seen.push(`${path} says ${JSON.stringify(version)}`);
   }
   return { available: false, reason: `no ${tool} of ${pin.package} ${pin.version}${seen.length ? ` (${seen.join('; ')})` : ''}: run npm run ${tool}:install` };

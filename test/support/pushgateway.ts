@@ -24,20 +24,53 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Tries a few free ports: another process may take the one found before the Pushgateway binds it. */
+const START_ATTEMPTS = 3;
+
 export async function startPushgateway(binary: string): Promise<RunningPushgateway> {
-  const port = await freePort();
+  let last: unknown;
+  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+    try {
+      return await startOnce(binary, await freePort());
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw last;
+}
+
+async function startOnce(binary: string, port: number): Promise<RunningPushgateway> {
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(binary, [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
+  let spawnError: Error | undefined;
   child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2000)));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  // A binary that cannot be started emits 'error' and never 'exit'.
+  const exited = new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.once('error', (error) => {
+      spawnError = error;
+      done();
+    });
+  });
+  // If the test process ends first, the Pushgateway goes with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const close = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    process.off('exit', killOnExit);
+    if (child.exitCode === null && child.signalCode === null && spawnError === undefined) child.kill('SIGTERM');
     await exited;
   };
   const deadline = Date.now() + READY_WITHIN_MS;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the Pushgateway exited (${child.exitCode}) before it was ready: ${output}`);
+    if (spawnError !== undefined) {
+      await close();
+      throw new Error(`the Pushgateway ${binary} could not be started: ${spawnError.message}`);
+    }
+    if (child.exitCode !== null) {
+      await close();
+      throw new Error(`the Pushgateway exited (${child.exitCode}) before it was ready: ${output}`);
+    }
     const ready = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
     if (ready) break;
     if (Date.now() > deadline) {

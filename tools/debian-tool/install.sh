@@ -10,7 +10,7 @@
 #                (Debian's prometheus-pushgateway package).
 #
 # It reuses a binary whose `--version` names the pinned package version, looked
-# for in this order: $<env>, .tools/<tool>, <tool> on PATH. Otherwise it fetches
+# for in this order: $<env>, .tools/<tool>, the package's binary on PATH. Otherwise it fetches
 # the package with `apt-get download` and takes the binary out of it into
 # .tools/<tool>: nothing is installed system-wide. As root, it runs apt-get
 # update first when the download fails (a fresh machine has no package index).
@@ -38,8 +38,9 @@ try_candidate() { # path, where it came from
   local path=$1 from=$2 found
   [ -n "$path" ] && [ -x "$path" ] || return 1
   found=$(version_of "$path")
+  # The binary's own name and the package version: Debian's prometheus server says the same revision as its promtool.
   case "$found" in
-    *"revision: $pinned)"*)
+    "$tool, version "*"revision: $pinned)"*)
       say "using $path ($found, from $from)"
       printf '%s\n' "$path"
       exit 0
@@ -51,7 +52,7 @@ try_candidate() { # path, where it came from
 
 try_candidate "${!env_var:-}" "\$$env_var" || true
 try_candidate "$local_copy" '.tools' || true
-try_candidate "$(command -v "$tool" || true)" 'PATH' || true
+try_candidate "$(command -v "$(basename "$binary")" || true)" 'PATH' || true
 
 if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-deb >/dev/null 2>&1; then
   say "$tool ($package $pinned) is not here, and this machine has no apt-get/dpkg-deb to fetch Debian's package."
