@@ -37,6 +37,8 @@ export interface BackendRequestContext {
   readonly connection: Connection;
   /** Whether the request's cookies go to origin (edge-contract.ts). */
   readonly cookiesKept: boolean;
+  /** The client's GOV.UK account session, from its cookie (account-session.ts), or null. */
+  readonly accountSession: string | null;
   /** The bucket host the mirror's backend itself names (bucketHostOf), or null. */
   bucketHost(mirror: MirrorName): string | null;
 }
@@ -82,7 +84,7 @@ export function buildBackendRequest(backend: BackendName, original: Request, con
  */
 function originRequest(original: Request, context: BackendRequestContext): Request {
   if (original.headers.has(OVERRIDE_TOKEN_HEADER)) original.headers.delete(OVERRIDE_TOKEN_HEADER);
-  applyEdgeContract(original.headers, context.connection, context.cookiesKept);
+  applyEdgeContract(original.headers, context.connection, context.cookiesKept, context.accountSession);
   // Built from the URL: built from the request itself, js-compute keeps the client's own spelling of the method.
   const method = original.method;
   if (method !== 'GET' && method !== 'HEAD') {

@@ -4,6 +4,7 @@
  * the HTTP cache API (`afterSend`) where it exists, and through a plain
  * host-mode override where it does not (Viceroy).
  */
+import { managesAccountSession } from './account-session.ts';
 import { answerHeaderFilter, type HeaderFilter } from './answer-headers.ts';
 import { type BackendName, isMirror } from './backends.ts';
 import type { Config } from './config.ts';
@@ -78,7 +79,7 @@ export function cacheRuleFor(mode: Mode, method: string, backend: BackendName, c
     headerFilter: answerHeaderFilter(backend, false),
     decide(status, headers, staleAvailable) {
       if (status >= 500 && staleAvailable) return { store: 'keep-stale' };
-      if (headers.has('Set-Cookie') || forbidsCaching(headers)) return { store: 'never' };
+      if (headers.has('Set-Cookie') || managesAccountSession(headers) || forbidsCaching(headers)) return { store: 'never' };
       // A stored 5xx must never stand in, stale, for a later 5xx: it gets no stale-if-error window of its own.
       if (status >= 500) return { store: 'force', ttl: config.errorTtl, staleIfError: 0 };
       if (hasFreshness(headers)) return { store: 'default' };

@@ -13,10 +13,13 @@
  *   answers reach users without `Set-Cookie`, except under the paths that
  *   need them (licence applications, email subscriptions, the sign-in
  *   callback). Other methods keep their cookies; they are never cached.
- * - Sharing: an answer to a request that keeps its cookies, or that carries
- *   `Authorization`, may depend on who asked: it is never stored nor served
- *   from the shared cache (the request is passed).
+ * - GOV.UK account sessions: the session cookie reaches origin as headers
+ *   (account-session.ts), whatever happens to the other cookies.
+ * - Sharing: an answer to a request that keeps its cookies, that carries
+ *   `Authorization`, or that has an account session, may depend on who asked:
+ *   it is never stored nor served from the shared cache (the request is passed).
  */
+import { applyAccountSession } from './account-session.ts';
 import { FAILOVER_METHODS } from './request-checks.ts';
 
 /** Paths under which GET and HEAD keep their cookies (the VCL's `^/(apply-for-a-licence|email|sign-in/callback/)`). */
@@ -46,13 +49,14 @@ export function keepsCookies(method: string, path: string): boolean {
   return COOKIE_PATH_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
 
-/** Whether origin's answer to a GET or HEAD may be stored and served to others. */
-export function isShareable(method: string, path: string, headers: Headers): boolean {
-  return !keepsCookies(method, path) && !headers.has('Authorization');
+/** Whether origin's answer to a GET or HEAD may be stored and served to others (`accountSession`: the client's, or null). */
+export function isShareable(method: string, path: string, headers: Headers, accountSession: string | null): boolean {
+  return !keepsCookies(method, path) && !headers.has('Authorization') && accountSession === null;
 }
 
-/** Puts origin's request under the contract: the boundary headers, and no cookie where none is kept. */
-export function applyEdgeContract(headers: Headers, connection: Connection, cookiesKept: boolean): void {
+/** Puts origin's request under the contract: the boundary headers, the account session's, and no cookie where none is kept. */
+export function applyEdgeContract(headers: Headers, connection: Connection, cookiesKept: boolean, accountSession: string | null): void {
+  applyAccountSession(headers, accountSession);
   const host = headers.get('Host');
   headers.set(BOUNDARY_HEADERS.clientIp, connection.clientAddress);
   headers.set(BOUNDARY_HEADERS.trueClientIp, connection.clientAddress);

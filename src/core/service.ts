@@ -11,6 +11,7 @@ import { type CacheRule, cacheRuleFor, deliveredCacheControl } from './cache-pol
 import type { Clock } from './clock.ts';
 import { type Config, SECRET_KEYS } from './config.ts';
 import { BACKEND_NAME_HEADER, FAILOVER_HEADER, RESTARTS_HEADER, SERVER_TIMING_HEADER, serverTiming } from './diagnostics.ts';
+import { accountSessionOf, applyAccountAnswer, needsAccountChanges } from './account-session.ts';
 import { type Connection, isShareable, keepsCookies } from './edge-contract.ts';
 import { ERROR_PAGE_HTML, RETRY_AFTER_SECONDS } from './error-page.ts';
 import { runFailover } from './failover.ts';
@@ -133,13 +134,16 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   const mode: Mode = overrideBackend ? 'override' : 'failover';
 
   const cookiesKept = keepsCookies(method, requestPath);
-  const shareable = isShareable(method, requestPath, request.headers);
+  // Read once, before origin's request drops the cookies it does not keep.
+  const accountSession = accountSessionOf(request.headers.get('Cookie'));
+  const shareable = isShareable(method, requestPath, request.headers, accountSession);
   const context = {
     config: env.config,
     date: env.date,
     gcsCredentials: () => readGcsCredentials(env),
     connection: env.connection,
     cookiesKept,
+    accountSession,
     bucketHost: (mirror: MirrorName) => env.bucketHost(mirror),
   };
   const send = (backend: BackendName, name?: MirrorObjectName): Promise<Response> => {
@@ -222,8 +226,11 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
  */
 function answerFrom(upstream: Response, backend: BackendName, cookiesKept: boolean): Response {
   const filter = answerHeaderFilter(backend, cookiesKept);
-  if (!filtersAny(filter, upstream.headers)) return upstream;
-  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: filteredHeaders(filter, upstream.headers) });
+  const accountChanges = backend === 'origin' && needsAccountChanges(upstream.headers);
+  if (!accountChanges && !filtersAny(filter, upstream.headers)) return upstream;
+  const headers = filteredHeaders(filter, upstream.headers);
+  if (accountChanges) applyAccountAnswer(headers);
+  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
 }
 
 /** When a request arrived: the wall clock for the log, the monotonic clock for its duration. */

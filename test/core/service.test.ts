@@ -452,3 +452,49 @@ describe('serve: the log line', () => {
     expect(streamed.logs[0]!.bytes).toBeNull();
   });
 });
+
+describe('serve: GOV.UK account sessions', () => {
+  const SIGNED_IN = { headers: { Cookie: 'cookies_policy=x; __Host-govuk_account_session=csrf_t$$head' } };
+
+  it("a signed-in GET: origin gets the session's headers and no cookie, the request is passed, and no bucket sees the session", async () => {
+    const { sent } = await request({ answers: { origin: { status: 503 }, mirrorS3: { status: 200 } } }, 'https://www.gov.uk/browse/benefits', SIGNED_IN);
+    const origin = sent.find((s) => s.backend === 'origin')!;
+    expect(origin.request.headers.get('GOVUK-Account-Session')).toBe('csrf_t$$head');
+    expect(origin.request.headers.get('GOVUK-Account-Session-Exists')).toBe('1');
+    expect(origin.request.headers.get('GOVUK-Account-Session-Flash')).toBe('head');
+    expect(origin.request.headers.has('Cookie')).toBe(false);
+    expect(origin.cache.kind).toBe('pass');
+    const mirror = sent.find((s) => s.backend === 'mirrorS3')!;
+    expect([...mirror.request.headers.keys()].filter((k) => k.startsWith('govuk-account'))).toEqual([]);
+  });
+
+  it('a signed-out GET with forged session headers: origin gets none of them, and the answer may be shared', async () => {
+    const { sent } = await request({ answers: { origin: { status: 200 } } }, 'https://www.gov.uk/browse/benefits', { headers: { 'GOVUK-Account-Session': 'someone-else', 'GOVUK-Account-Session-Exists': '1' } });
+    expect([...sent[0]!.request.headers.keys()].filter((k) => k.startsWith('govuk-account'))).toEqual([]);
+    expect(sent[0]!.cache.kind).toBe('cache');
+  });
+
+  it("origin's new session becomes the cookie, the answer is no-store, and the header stays behind", async () => {
+    const { response, sent } = await request({ answers: { origin: { status: 302, headers: { 'GOVUK-Account-Session': 'fresh', Location: '/account' } } } }, 'https://www.gov.uk/sign-in/callback/x?code=1');
+    expect(response.status).toBe(302);
+    expect(response.headers.getSetCookie()).toEqual(['__Host-govuk_account_session=fresh; secure; httponly; samesite=lax; path=/']);
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
+    expect(response.headers.has('GOVUK-Account-Session')).toBe(false);
+    expect(sent[0]!.cache.kind).toBe('pass');
+  });
+
+  it('an answer that sets a session is never stored, even for a request that could share', async () => {
+    const { sent } = await request({ answers: { origin: { status: 200 } } }, 'https://www.gov.uk/browse/benefits');
+    const rule = sent[0]!.cache;
+    if (rule.kind !== 'cache') throw new Error('expected a cache rule');
+    expect(rule.decide(200, new Headers({ 'GOVUK-Account-Session': 'fresh', 'Cache-Control': 'max-age=60' }), false)).toEqual({ store: 'never' });
+    expect(rule.decide(200, new Headers({ 'GOVUK-Account-End-Session': '1' }), false)).toEqual({ store: 'never' });
+  });
+
+  it('a mirror answer to a signed-in user sets no cookie', async () => {
+    const { response } = await request({ answers: { origin: { status: 503 }, mirrorS3: { status: 200, headers: { 'GOVUK-Account-Session': 'from-a-bucket' } } } }, 'https://www.gov.uk/browse/benefits', SIGNED_IN);
+    expect(response.headers.get('Fastly-Backend-Name')).toBe('mirrorS3');
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(response.headers.has('GOVUK-Account-Session')).toBe(false);
+  });
+});
