@@ -198,6 +198,50 @@ describe.each(engines())('on $name: one client cannot decide what others get', (
     });
   });
 
+  describe('GOV.UK account sessions', () => {
+    const SESSION_COOKIE = '__Host-govuk_account_session';
+    const sessionHeaders = (headers: Record<string, string | string[] | undefined>) =>
+      Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith('govuk-account')));
+
+    it("a signed-in request reaches origin as GOV.UK's session headers, never as the cookie; a client's own session headers never do", async () => {
+      await send(engine.url, '/account/signed-in', { headers: { Cookie: `cookies_policy=x; ${SESSION_COOKIE}=csrf_t$$head` } });
+      await send(engine.url, '/account/forged', { headers: { 'GOVUK-Account-Session': 'someone-else', 'GOVUK-Account-Session-Exists': '1' } });
+      const [signedIn, forged] = world.stubs.origin.requests.slice(-2).map((r) => r.headers);
+      expect(sessionHeaders(signedIn!)).toEqual({ 'govuk-account-session': 'csrf_t$$head', 'govuk-account-session-exists': '1', 'govuk-account-session-flash': 'head' });
+      expect(signedIn!.cookie).toBeUndefined();
+      expect(sessionHeaders(forged!)).toEqual({});
+    });
+
+    it("origin's session headers become the httponly cookie, with no-store; they, and Vary on them, never reach the user", async () => {
+      await world.set({ origin: { kind: 'echo', headers: { 'GOVUK-Account-Session': 'fresh$$saved', Vary: 'Accept-Encoding, GOVUK-Account-Session', 'Cache-Control': 'public, max-age=60' } } });
+      const set = await send(engine.url, '/account/save');
+      expect(set.status).toBe(200);
+      expect(set.header('set-cookie')).toBe(`${SESSION_COOKIE}=fresh$$saved; secure; httponly; samesite=lax; path=/`);
+      expect(set.header('cache-control')).toBe('max-age=60, no-store, private');
+      expect(set.header('vary')).toBe('Accept-Encoding, Cookie');
+      expect(set.header('govuk-account-session')).toBeUndefined();
+
+      await world.set({ origin: { kind: 'echo', headers: { 'GOVUK-Account-End-Session': '1', 'Cache-Control': 'private' } } });
+      const ended = await send(engine.url, '/account/sign-out', { headers: { Cookie: `${SESSION_COOKIE}=fresh$$saved` } });
+      expect(ended.header('set-cookie')).toBe(`${SESSION_COOKIE}=; secure; httponly; samesite=lax; path=/; max-age=0`);
+      expect(ended.header('cache-control')).toBe('private, no-store');
+      expect(ended.header('govuk-account-end-session')).toBeUndefined();
+    });
+
+    it.skipIf(!hasCache)("a signed-in page is never shared, and signed-in users never get the signed-out copy (local runtime only)", async () => {
+      await world.set({ origin: { kind: 'echo', headers: { Vary: 'GOVUK-Account-Session', 'Cache-Control': 'max-age=300' } } });
+      await send(engine.url, '/cache/personal', { headers: { Cookie: `${SESSION_COOKIE}=alice` } });
+      await send(engine.url, '/cache/personal', { headers: { Cookie: `${SESSION_COOKIE}=bob` } });
+      expect(world.stubs.origin.hits, 'each signed-in user asked origin').toBe(2);
+      await send(engine.url, '/cache/personal');
+      await send(engine.url, '/cache/personal');
+      expect(world.stubs.origin.hits, 'the signed-out copy was stored once and shared').toBe(3);
+      await send(engine.url, '/cache/personal', { headers: { Cookie: `${SESSION_COOKIE}=carol` } });
+      expect(world.stubs.origin.hits, 'a signed-in user still asked origin').toBe(4);
+      expect(world.stubs.origin.requests.map((r) => r.headers['govuk-account-session'] ?? null)).toEqual(['alice', 'bob', null, 'carol']);
+    });
+  });
+
   describe('the buckets', () => {
     it("a bucket is never asked with the user's Host: a mirror whose bucket host cannot be told is skipped, and the log says why", async () => {
       const other = await spec.start(
