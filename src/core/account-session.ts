@@ -7,18 +7,21 @@
  * - Request: the `__Host-govuk_account_session` cookie becomes
  *   `GOVUK-Account-Session` (its value), `GOVUK-Account-Session-Exists: 1` and,
  *   when the value holds `$$`, `GOVUK-Account-Session-Flash` (what follows the
- *   first `$$`). Those headers as a client sent them are dropped first: only
- *   the cookie speaks for a session (the VCL let a client's own through).
+ *   first `$$`). Any `GOVUK-Account-…` header a client sent (`_` for `-` too)
+ *   is dropped first: only the cookie speaks for a session (the VCL let a
+ *   client's own through).
  * - Sharing: a request with a session is passed (edge-contract.ts), so a
  *   signed-in page is never stored nor served to anyone else. The VCL shared
  *   them through `Vary`; this is stricter, and costs origin a request for each
  *   signed-in page view.
  * - Answer: `GOVUK-Account-End-Session` ends the session (an expired cookie),
  *   else `GOVUK-Account-Session` sets it (`secure; httponly; samesite=lax;
- *   path=/`); either way `no-store`, and the answer is never stored. An answer
- *   that varies on the session becomes `private` and varies on `Cookie`. The
- *   session headers and those `Vary` entries never reach the user (the cookie
- *   is httponly: its value must not be readable in a header).
+ *   path=/`); either way `no-store`, and the answer is never stored. Only an
+ *   answer to a request that was not shareable may do so. An answer that
+ *   varies on the session, or answers a signed-in request, becomes `private`
+ *   and varies on `Cookie`. The session headers and those `Vary` entries never
+ *   reach the user (the cookie is httponly: its value must not be readable in
+ *   a header).
  */
 
 export const ACCOUNT_SESSION_COOKIE = '__Host-govuk_account_session';
@@ -33,26 +36,41 @@ export const ACCOUNT_HEADERS = {
 const SESSION_VARY = new Set([ACCOUNT_HEADERS.session, ACCOUNT_HEADERS.exists, ACCOUNT_HEADERS.flash].map((h) => h.toLowerCase()));
 const COOKIE_ATTRIBUTES = 'secure; httponly; samesite=lax; path=/';
 
-/** The session cookie's value in a `Cookie` header, or null when there is none (or it is empty). */
+/**
+ * The session cookie's value in a `Cookie` header (the first that is not empty), or null. A cookie sent on two
+ * header lines reaches the service joined by `, `, so `,` separates cookies too.
+ */
 export function accountSessionOf(cookieHeader: string | null): string | null {
   if (cookieHeader === null || !cookieHeader.includes(ACCOUNT_SESSION_COOKIE)) return null;
-  for (const pair of cookieHeader.split(';')) {
+  for (const pair of cookieHeader.split(/[;,]/)) {
     const eq = pair.indexOf('=');
     if (eq < 0 || pair.slice(0, eq).trim() !== ACCOUNT_SESSION_COOKIE) continue;
     const value = pair.slice(eq + 1).trim();
-    return value === '' ? null : value;
+    if (value !== '') return value;
   }
   return null;
 }
 
+/** A request header a client may mean as a session header: `GOVUK-Account-…` in any case, `_` for `-` too (Rack reads both alike). */
+function isSessionHeaderName(name: string): boolean {
+  return name.toLowerCase().replaceAll('_', '-').startsWith('govuk-account-');
+}
+
 /** Origin's request headers for the session (from the client's cookie, read before any cookie is dropped). */
 export function applyAccountSession(headers: Headers, session: string | null): void {
-  for (const name of [ACCOUNT_HEADERS.session, ACCOUNT_HEADERS.exists, ACCOUNT_HEADERS.flash]) if (headers.has(name)) headers.delete(name);
+  const forged = [...headers.keys()].filter(isSessionHeaderName);
+  for (const name of forged) headers.delete(name);
   if (session === null) return;
-  headers.set(ACCOUNT_HEADERS.session, session);
-  headers.set(ACCOUNT_HEADERS.exists, '1');
-  const flash = session.indexOf('$$');
-  if (flash >= 0 && flash + 2 < session.length) headers.set(ACCOUNT_HEADERS.flash, session.slice(flash + 2));
+  try {
+    headers.set(ACCOUNT_HEADERS.session, session);
+    headers.set(ACCOUNT_HEADERS.exists, '1');
+    const flash = session.indexOf('$$');
+    if (flash >= 0 && flash + 2 < session.length) headers.set(ACCOUNT_HEADERS.flash, session.slice(flash + 2));
+  } catch {
+    // A value the platform would not take as a header (it took it as a cookie): origin gets no session rather than a
+    // failure whose message would quote it.
+    for (const name of [ACCOUNT_HEADERS.session, ACCOUNT_HEADERS.exists, ACCOUNT_HEADERS.flash]) if (headers.has(name)) headers.delete(name);
+  }
 }
 
 /** Whether origin's answer sets or ends a session: such an answer is never stored. */
@@ -61,16 +79,22 @@ export function managesAccountSession(headers: Headers): boolean {
 }
 
 /** Whether origin's answer needs any change on its way to the user (one to three look-ups, nearly always false). */
-export function needsAccountChanges(headers: Headers): boolean {
-  if (managesAccountSession(headers)) return true;
+export function needsAccountChanges(headers: Headers, signedIn: boolean): boolean {
+  if (signedIn || managesAccountSession(headers)) return true;
   const vary = headers.get('Vary');
   return vary !== null && /govuk-account-session/i.test(vary);
 }
 
-/** Origin's answer as the user gets it: the cookie set or ended, and no session header or `Vary` entry left. */
-export function applyAccountAnswer(headers: Headers): void {
-  const session = headers.get(ACCOUNT_HEADERS.session);
-  if (headers.has(ACCOUNT_HEADERS.endSession)) {
+/**
+ * Origin's answer as the user gets it: the cookie set or ended, and no session header or `Vary` entry left.
+ * `personal`: the request was not shareable (signed in, a cookie path, another method), so this answer was never
+ * stored and came from no stored copy: only then may it set or end the cookie; a shareable answer that tried (a
+ * copy stored by a runtime without the HTTP cache API's hook, say) would set it for everyone, so it is dropped. A
+ * signed-in answer is also made `private` and varies on `Cookie`, whatever origin said.
+ */
+export function applyAccountAnswer(headers: Headers, personal: boolean, signedIn: boolean): void {
+  const session = personal ? headers.get(ACCOUNT_HEADERS.session) : null;
+  if (personal && headers.has(ACCOUNT_HEADERS.endSession)) {
     headers.append('Set-Cookie', `${ACCOUNT_SESSION_COOKIE}=; ${COOKIE_ATTRIBUTES}; max-age=0`);
     setDirectives(headers, 'Cache-Control', ['no-store'], []);
   } else if (session !== null) {
@@ -78,9 +102,9 @@ export function applyAccountAnswer(headers: Headers): void {
     setDirectives(headers, 'Cache-Control', ['no-store'], []);
   }
   const vary = headers.get('Vary');
-  if (vary !== null && /govuk-account-session/i.test(vary)) {
+  if (signedIn || (vary !== null && /govuk-account-session/i.test(vary))) {
     setDirectives(headers, 'Cache-Control', ['private'], ['public']);
-    const kept = splitList(vary).filter((name) => !SESSION_VARY.has(name.toLowerCase()));
+    const kept = splitList(vary ?? '').filter((name) => !SESSION_VARY.has(name.toLowerCase()));
     if (!kept.some((name) => name.toLowerCase() === 'cookie')) kept.push('Cookie');
     headers.set('Vary', kept.join(', '));
   }

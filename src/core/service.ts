@@ -190,7 +190,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   if (result.kind === 'answered') {
     backend = result.backend;
     fromCache = (env.answerSource?.(result.response) ?? 'backend') !== 'backend';
-    response = answerFrom(result.response, backend, cookiesKept);
+    response = answerFrom(result.response, backend, cookiesKept, { personal: !shareable || mode === 'override', signedIn: accountSession !== null });
     response.headers.set(RESTARTS_HEADER, String(result.restarts));
   } else {
     backend = 'error';
@@ -224,12 +224,12 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
  * it straight to the client. Otherwise it is copied: on js-compute a header
  * deleted from a fetched response after its names were listed is still sent.
  */
-function answerFrom(upstream: Response, backend: BackendName, cookiesKept: boolean): Response {
+function answerFrom(upstream: Response, backend: BackendName, cookiesKept: boolean, account: { personal: boolean; signedIn: boolean }): Response {
   const filter = answerHeaderFilter(backend, cookiesKept);
-  const accountChanges = backend === 'origin' && needsAccountChanges(upstream.headers);
+  const accountChanges = backend === 'origin' && needsAccountChanges(upstream.headers, account.signedIn);
   if (!accountChanges && !filtersAny(filter, upstream.headers)) return upstream;
   const headers = filteredHeaders(filter, upstream.headers);
-  if (accountChanges) applyAccountAnswer(headers);
+  if (accountChanges) applyAccountAnswer(headers, account.personal, account.signedIn);
   return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
 }
 

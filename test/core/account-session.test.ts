@@ -8,6 +8,9 @@ describe('the account session cookie', () => {
     ['x__Host-govuk_account_session=abc', null],
     ['__Host-govuk_account_session=', null],
     ['__Host-govuk_account_session_old=abc', null],
+    ['__Host-govuk_account_session=; __Host-govuk_account_session=second', 'second'],
+    ['a=1, __Host-govuk_account_session=joined', 'joined'],
+    ['__Host-govuk_account_session=first, a=1', 'first'],
     [null, null],
   ])('%j → %j', (cookie, session) => {
     expect(accountSessionOf(cookie)).toBe(session);
@@ -25,18 +28,25 @@ describe("origin's request", () => {
     });
   });
 
-  it("drops a client's own session headers: only the cookie speaks for a session", () => {
-    const headers = new Headers({ 'GOVUK-Account-Session': 'someone-else', 'GOVUK-Account-Session-Exists': '1', 'GOVUK-Account-Session-Flash': 'x' });
+  it("drops a client's own session headers, however spelt: only the cookie speaks for a session", () => {
+    const headers = new Headers({
+      'GOVUK-Account-Session': 'someone-else',
+      'GOVUK-Account-Session-Exists': '1',
+      'GOVUK-Account-Session-Flash': 'x',
+      GOVUK_Account_Session: 'rack-reads-this-too',
+      'govuk-account_session-exists': '1',
+      Accept: 'text/html',
+    });
     applyAccountSession(headers, null);
-    expect([...headers.keys()]).toEqual([]);
+    expect([...headers.keys()]).toEqual(['accept']);
   });
 });
 
 describe("origin's answer", () => {
-  const answer = (init: Record<string, string>) => {
+  const answer = (init: Record<string, string>, { personal = true, signedIn = false } = {}) => {
     const headers = new Headers(init);
-    const changes = needsAccountChanges(headers);
-    applyAccountAnswer(headers);
+    const changes = needsAccountChanges(headers, signedIn);
+    applyAccountAnswer(headers, personal, signedIn);
     return { changes, headers, cookies: headers.getSetCookie() };
   };
 
@@ -62,7 +72,24 @@ describe("origin's answer", () => {
     expect(cookies).toEqual([]);
   });
 
+  it('an answer that could be shared never sets or ends a session: the headers are dropped, no cookie', () => {
+    const inits: Record<string, string>[] = [{ 'GOVUK-Account-Session': 'everyone-would-get-this', 'Cache-Control': 'max-age=60' }, { 'GOVUK-Account-End-Session': '1' }];
+    for (const init of inits) {
+      const { changes, headers, cookies } = answer(init, { personal: false });
+      expect(changes).toBe(true);
+      expect(cookies).toEqual([]);
+      expect([headers.has('GOVUK-Account-Session'), headers.has('GOVUK-Account-End-Session')]).toEqual([false, false]);
+    }
+  });
+
+  it('a signed-in answer is private and varies on Cookie, whatever origin said', () => {
+    const { changes, headers } = answer({ 'Cache-Control': 'public, max-age=60' }, { signedIn: true });
+    expect(changes).toBe(true);
+    expect(headers.get('Cache-Control')).toBe('max-age=60, private');
+    expect(headers.get('Vary')).toBe('Cookie');
+  });
+
   it('an ordinary answer needs no change', () => {
-    expect(needsAccountChanges(new Headers({ Vary: 'Accept-Encoding', 'Cache-Control': 'max-age=300' }))).toBe(false);
+    expect(needsAccountChanges(new Headers({ Vary: 'Accept-Encoding', 'Cache-Control': 'max-age=300' }), false)).toBe(false);
   });
 });

@@ -498,3 +498,21 @@ describe('serve: GOV.UK account sessions', () => {
     expect(response.headers.has('GOVUK-Account-Session')).toBe(false);
   });
 });
+
+describe('serve: a session only where no one else could get the answer', () => {
+  it('a signed-out GET outside the cookie paths: origin\'s session header is dropped, no cookie is set', async () => {
+    const { response } = await request({ answers: { origin: { status: 200, headers: { 'GOVUK-Account-Session': 'everyone', 'Cache-Control': 'max-age=60' } } } }, 'https://www.gov.uk/browse/benefits');
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(response.headers.has('GOVUK-Account-Session')).toBe(false);
+  });
+
+  it('a signed-in GET: private and Vary: Cookie, whatever origin said', async () => {
+    const { response } = await request(
+      { answers: { origin: { status: 200, headers: { 'Cache-Control': 'public, max-age=60' } } } },
+      'https://www.gov.uk/browse/benefits',
+      { headers: { Cookie: '__Host-govuk_account_session=abc' } },
+    );
+    expect(response.headers.get('Cache-Control')).toBe('max-age=60, private');
+    expect(response.headers.get('Vary')).toBe('Cookie');
+  });
+});

@@ -205,16 +205,21 @@ describe.each(engines())('on $name: one client cannot decide what others get', (
 
     it("a signed-in request reaches origin as GOV.UK's session headers, never as the cookie; a client's own session headers never do", async () => {
       await send(engine.url, '/account/signed-in', { headers: { Cookie: `cookies_policy=x; ${SESSION_COOKIE}=csrf_t$$head` } });
-      await send(engine.url, '/account/forged', { headers: { 'GOVUK-Account-Session': 'someone-else', 'GOVUK-Account-Session-Exists': '1' } });
+      await send(engine.url, '/account/forged', { headers: { 'GOVUK-Account-Session': 'someone-else', 'GOVUK-Account-Session-Exists': '1', GOVUK_Account_Session: 'rack-reads-this' } });
       const [signedIn, forged] = world.stubs.origin.requests.slice(-2).map((r) => r.headers);
       expect(sessionHeaders(signedIn!)).toEqual({ 'govuk-account-session': 'csrf_t$$head', 'govuk-account-session-exists': '1', 'govuk-account-session-flash': 'head' });
       expect(signedIn!.cookie).toBeUndefined();
       expect(sessionHeaders(forged!)).toEqual({});
+      expect(Object.keys(forged!).filter((name) => name.replaceAll('_', '-').startsWith('govuk-account'))).toEqual([]);
     });
 
-    it("origin's session headers become the httponly cookie, with no-store; they, and Vary on them, never reach the user", async () => {
+    it("origin's session headers become the httponly cookie, with no-store, only on an answer no one else could get; they, and Vary on them, never reach the user", async () => {
       await world.set({ origin: { kind: 'echo', headers: { 'GOVUK-Account-Session': 'fresh$$saved', Vary: 'Accept-Encoding, GOVUK-Account-Session', 'Cache-Control': 'public, max-age=60' } } });
-      const set = await send(engine.url, '/account/save');
+      // A shareable request (signed out, no cookie path): a session set there would be set for everyone.
+      const shared = await send(engine.url, '/account/shared');
+      expect(shared.header('set-cookie')).toBeUndefined();
+      expect(shared.header('govuk-account-session')).toBeUndefined();
+      const set = await send(engine.url, '/sign-in/callback/save');
       expect(set.status).toBe(200);
       expect(set.header('set-cookie')).toBe(`${SESSION_COOKIE}=fresh$$saved; secure; httponly; samesite=lax; path=/`);
       expect(set.header('cache-control')).toBe('max-age=60, no-store, private');
