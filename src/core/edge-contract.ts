@@ -15,12 +15,20 @@
  *   callback). Other methods keep their cookies; they are never cached.
  * - GOV.UK account sessions: the session cookie reaches origin as headers
  *   (account-session.ts), whatever happens to the other cookies.
+ * - Every answer carries GOV.UK's `Strict-Transport-Security`.
  * - Sharing: an answer to a request that keeps its cookies, that carries
  *   `Authorization`, or that has an account session, may depend on who asked:
  *   it is never stored nor served from the shared cache (the request is passed).
  */
 import { applyAccountSession } from './account-session.ts';
 import { FAILOVER_METHODS } from './request-checks.ts';
+
+/**
+ * Every answer tells browsers to use HTTPS only, for a year, as GOV.UK's VCL does in `vcl_deliver` (www.gov.uk is on
+ * the browsers' preload list): a mirror's copy and the service's own pages too, which origin's header never reaches.
+ */
+export const HSTS_HEADER = 'Strict-Transport-Security';
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; preload';
 
 /** Paths under which GET and HEAD keep their cookies (the VCL's `^/(apply-for-a-licence|email|sign-in/callback/)`). */
 export const COOKIE_PATH_PREFIXES = ['/apply-for-a-licence', '/email', '/sign-in/callback/'] as const;

@@ -12,7 +12,7 @@ import type { Clock } from './clock.ts';
 import { type Config, SECRET_KEYS } from './config.ts';
 import { BACKEND_NAME_HEADER, FAILOVER_HEADER, RESTARTS_HEADER, SERVER_TIMING_HEADER, serverTiming } from './diagnostics.ts';
 import { accountSessionOf, applyAccountAnswer, needsAccountChanges } from './account-session.ts';
-import { type Connection, isShareable, keepsCookies } from './edge-contract.ts';
+import { type Connection, HSTS_HEADER, isShareable, keepsCookies, STRICT_TRANSPORT_SECURITY } from './edge-contract.ts';
 import { ERROR_PAGE_HTML, RETRY_AFTER_SECONDS } from './error-page.ts';
 import { runFailover } from './failover.ts';
 import { type CacheResponse, cacheResponseOf, type EdgeFacts, type LogRecord, logRecord, NO_EDGE_FACTS, queryOf } from './log-line.ts';
@@ -75,6 +75,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
     fields: { backend: BackendName | 'error'; cacheResponse: CacheResponse; attempts: readonly AttemptRecord[]; override: string | null; suspectScope?: string | null; outageMemoryError?: string | null; missMemoryError?: string | null },
   ) => {
     const totalMs = env.clock.now() - startedAt;
+    response.headers.set(HSTS_HEADER, STRICT_TRANSPORT_SECURITY);
     const userAgent = request.headers.get('User-Agent');
     const answer = { status: response.status, headers: response.headers };
     env.log(() =>
@@ -253,6 +254,7 @@ export function serviceFailure(
   const page = unavailablePage();
   page.headers.set(BACKEND_NAME_HEADER, 'error');
   page.headers.set(RESTARTS_HEADER, '0');
+  page.headers.set(HSTS_HEADER, STRICT_TRANSPORT_SECURITY);
   page.headers.set('Cache-Control', deliveredCacheControl('failover', 'error', env.config)!);
   env.log(() =>
     logRecord({

@@ -85,7 +85,7 @@ describe('serve: answers and diagnostics', () => {
     expect(response.headers.get('Fastly-Restarts')).toBe('1');
     expect(response.headers.get('Cache-Control')).toBe('max-age=900');
     expect(response.headers.get('ETag')).toBe('"e"');
-    expect([...response.headers.keys()].sort()).toEqual(['cache-control', 'content-type', 'etag', 'fastly-backend-name', 'fastly-failover', 'fastly-restarts', 'last-modified', 'server-timing']);
+    expect([...response.headers.keys()].sort()).toEqual(['cache-control', 'content-type', 'etag', 'fastly-backend-name', 'fastly-failover', 'fastly-restarts', 'last-modified', 'server-timing', 'strict-transport-security']);
     expect(response.headers.get('Server-Timing')).toBe('origin;desc="http-error 502";dur=0, mirrorS3;desc="ok 200";dur=0');
   });
 
@@ -133,6 +133,7 @@ describe('serve: answers and diagnostics', () => {
     expect(page.headers.get('Fastly-Backend-Name')).toBe('error');
     expect(page.headers.get('Fastly-Restarts')).toBe('0');
     expect(page.headers.get('Cache-Control')).toBe('max-age=1');
+    expect(page.headers.get('Strict-Transport-Security')).toBe('max-age=31536000; preload');
     // Timed from the arrival (a bug found after 5.25 s of failover is not logged as instant), and no query anywhere.
     expect(logs).toEqual([
       expect.objectContaining({
@@ -514,5 +515,19 @@ describe('serve: a session only where no one else could get the answer', () => {
     );
     expect(response.headers.get('Cache-Control')).toBe('max-age=60, private');
     expect(response.headers.get('Vary')).toBe('Cookie');
+  });
+});
+
+describe('serve: HTTPS only, on every answer', () => {
+  it.each([
+    ['an origin answer', { origin: { status: 200 } }, 'https://www.gov.uk/a', {}],
+    ["an origin answer with its own, weaker header", { origin: { status: 200, headers: { 'Strict-Transport-Security': 'max-age=0' } } }, 'https://www.gov.uk/a', {}],
+    ["a mirror's copy", { origin: { status: 503 }, mirrorS3: { status: 200 } }, 'https://www.gov.uk/a', {}],
+    ['the 503 page', { origin: { status: 503 } }, 'https://www.gov.uk/a', {}],
+    ['a refusal', {}, 'https://www.gov.uk/a', { method: 'BREW' }],
+    ['an override', { mirrorS3: { status: 200 } }, 'https://www.gov.uk/a', { headers: { 'Backend-Override': 'mirrorS3' } }],
+  ] as const)('%s: Strict-Transport-Security as GOV.UK sends it', async (_name, answers, url, init) => {
+    const { response } = await request({ answers }, url, init as RequestInit);
+    expect(response.headers.get('Strict-Transport-Security')).toBe('max-age=31536000; preload');
   });
 });

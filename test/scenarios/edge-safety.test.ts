@@ -198,6 +198,23 @@ describe.each(engines())('on $name: one client cannot decide what others get', (
     });
   });
 
+  describe('HTTPS only', () => {
+    it("every answer carries GOV.UK's Strict-Transport-Security: origin's, a mirror's copy, the 503 page, a refusal", async () => {
+      const hsts = 'max-age=31536000; preload';
+      expect((await send(engine.url, '/hsts/origin')).header('strict-transport-security')).toBe(hsts);
+      await world.set({ origin: { kind: 'status', status: 503 } });
+      const mirror = await send(engine.url, '/search/s3'); // held by mirrorS3, and never asked before (no copy of origin's)
+      expect(mirror.header('fastly-backend-name')).toBe('mirrorS3');
+      expect(mirror.header('strict-transport-security')).toBe(hsts);
+      const page = await send(engine.url, '/hsts/nowhere');
+      expect(page.status).toBe(503);
+      expect(page.header('strict-transport-security')).toBe(hsts);
+      const refused = await send(engine.url, '/hsts/refused', { method: 'BREW' });
+      expect(refused.status).toBe(501);
+      expect(refused.header('strict-transport-security')).toBe(hsts);
+    });
+  });
+
   describe('GOV.UK account sessions', () => {
     const SESSION_COOKIE = '__Host-govuk_account_session';
     const sessionHeaders = (headers: Record<string, string | string[] | undefined>) =>
