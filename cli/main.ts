@@ -80,10 +80,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     case 'freshness': {
       const progress = startProgress(progressOut, `reading ${command.url.href} from each mirror`, MIRRORS.length);
       const report = await runFreshness({ ...command, overrideToken, now: io.now }, progress);
-      const metrics = markerMetrics(report, io.now());
-      io.stdout(command.format === 'json' ? freshnessJson(report) : command.format === 'prometheus' ? exposition(metrics) : freshnessText(report));
-      const pushed = await push(io, command, 'freshness', metrics, command.timeoutMs);
-      return report.ok && pushed ? EXIT.ok : EXIT.problem;
+      return printReport(io, command, 'freshness', report, freshnessJson, freshnessText, markerMetrics);
     }
   }
 }
@@ -115,8 +112,21 @@ async function printRun<R extends { readonly ok: boolean }>(
     io.stderr(`govuk-failover: ${run.failure?.message ?? run.problem}\n`);
     return EXIT.problem;
   }
-  const metrics = toMetrics(run.report, io.now());
-  io.stdout(output.format === 'json' ? json(run.report) : output.format === 'prometheus' ? exposition(metrics) : text(run.report));
+  return printReport(io, output, check, run.report, json, text, toMetrics);
+}
+
+/** A report in the format asked, pushed with --push; exit 0 when it found nothing wrong and the push (if any) was taken. */
+async function printReport<R extends { readonly ok: boolean }>(
+  io: Io,
+  output: Output & { readonly timeoutMs: number },
+  check: CheckName,
+  report: R,
+  json: (report: R) => string,
+  text: (report: R) => string,
+  toMetrics: (report: R, at: Date) => MetricFamily[],
+): Promise<number> {
+  const metrics = toMetrics(report, io.now());
+  io.stdout(output.format === 'json' ? json(report) : output.format === 'prometheus' ? exposition(metrics) : text(report));
   const pushed = await push(io, output, check, metrics, output.timeoutMs);
-  return run.report.ok && pushed ? EXIT.ok : EXIT.problem;
+  return report.ok && pushed ? EXIT.ok : EXIT.problem;
 }

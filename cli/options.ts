@@ -30,7 +30,6 @@ export type PageSource =
 export type Format = 'text' | 'json' | 'prometheus';
 
 export interface Output {
-  readonly json: boolean;
   readonly format: Format;
   readonly push: URL | undefined;
 }
@@ -169,7 +168,7 @@ function output(values: { json: boolean; format?: string; push?: string }): Outp
   }
   if (values.json && values.format !== undefined && values.format !== 'json') throw new UsageError(`--json and --format ${values.format} ask for two formats; give one.`);
   const format: Format = values.json ? 'json' : ((values.format as Format | undefined) ?? 'text');
-  return { json: format === 'json', format, push: values.push === undefined ? undefined : pushUrl(values.push) };
+  return { format, push: values.push === undefined ? undefined : pushUrl(values.push) };
 }
 
 function pushUrl(text: string): URL {

@@ -54,8 +54,9 @@ async function handleFetchEvent(event: FetchEvent, afterAnswer: (task: () => voi
     return await serve(event.request, serviceEnv);
   } catch (error) {
     // A bug must still give the user the branded page, never a raw error.
+    const message = describe(error);
     // Standard error is a log too (log tail, Viceroy's output): no query string there either, unless configured.
-    console.error(`govuk-failover: unexpected error: ${withoutQueries(describe(error), config.logPersonalData, queryOf(event.request.url))}`);
-    return serviceFailure(event.request, describe(error), serviceEnv, arrival);
+    console.error(`govuk-failover: unexpected error: ${withoutQueries(message, config.logPersonalData, queryOf(event.request.url))}`);
+    return serviceFailure(event.request, message, serviceEnv, arrival);
   }
 }

@@ -24,7 +24,7 @@ import type { AnswerSource } from './origin-verdict.ts';
 import { watchOutage } from './outage-watch.ts';
 import { decideOverride, OVERRIDE_HEADER, OVERRIDE_IGNORED_HEADER, OVERRIDE_TOKEN_HEADER, type OverrideDecision } from './override.ts';
 import { type Health, isAcceptable, type Mode, planCandidates } from './policy.ts';
-import { checkRequest, FAILOVER_METHODS, rawPath } from './request-checks.ts';
+import { checkRequest, rawPath } from './request-checks.ts';
 
 export interface ServiceEnv {
   readonly config: Config;
@@ -65,46 +65,11 @@ export interface ServiceEnv {
 const NO_OVERRIDE: OverrideDecision = { kind: 'none' };
 
 export async function serve(request: Request, env: ServiceEnv): Promise<Response> {
-  const startedAt = env.clock.now();
-  const received = env.date();
+  const arrival: Arrival = { date: env.date(), clockMs: env.clock.now() };
   const method = request.method;
   const url = request.url;
   const requestPath = rawPath(url);
-  const finish = (
-    response: Response,
-    fields: { backend: BackendName | 'error'; cacheResponse: CacheResponse; attempts: readonly AttemptRecord[]; override: string | null; suspectScope?: string | null; outageMemoryError?: string | null; missMemoryError?: string | null },
-  ) => {
-    const totalMs = env.clock.now() - startedAt;
-    response.headers.set(HSTS_HEADER, STRICT_TRANSPORT_SECURITY);
-    const userAgent = request.headers.get('User-Agent');
-    const answer = { status: response.status, headers: response.headers };
-    env.log(() =>
-      logRecord({
-        received,
-        requestId: env.requestId,
-        method,
-        path: requestPath,
-        query: queryOf(url),
-        clientAddress: env.connection.clientAddress,
-        userAgent,
-        override: fields.override,
-        attempts: fields.attempts,
-        backend: fields.backend,
-        answer,
-        cacheResponse: fields.cacheResponse,
-        totalMs,
-        configProblems: env.configProblems,
-        personalData: env.config.logPersonalData,
-        edge: env.edgeFacts?.(env.config.logPersonalData) ?? NO_EDGE_FACTS,
-        suspectScope: fields.suspectScope,
-        outageMemoryError: fields.outageMemoryError,
-        missMemoryError: fields.missMemoryError,
-      }),
-    );
-    // A HEAD answer keeps its body here: the platform sends none for HEAD, and rebuilding the
-    // response without one would change its Content-Length.
-    return response;
-  };
+  const finish = (response: Response, fields: AnswerFields) => deliver(request, env, arrival, response, fields);
   /** A request refused before any backend: the reason in plain text, with the diagnostics every answer has. */
   const refuse = (status: number, message: string, override: string | null) => {
     const response = plainText(status, message);
@@ -138,6 +103,8 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   // Read once, before origin's request drops the cookies it does not keep.
   const accountSession = accountSessionOf(request.headers.get('Cookie'));
   const shareable = isShareable(method, requestPath, request.headers, accountSession);
+  // No one else could get this answer: only such an answer may set or end a session (account-session.ts).
+  const personal = !shareable || mode === 'override';
   const context = {
     config: env.config,
     date: env.date,
@@ -191,7 +158,7 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   if (result.kind === 'answered') {
     backend = result.backend;
     fromCache = (env.answerSource?.(result.response) ?? 'backend') !== 'backend';
-    response = answerFrom(result.response, backend, cookiesKept, { personal: !shareable || mode === 'override', signedIn: accountSession !== null });
+    response = answerFrom(result.response, backend, cookiesKept, { personal, signedIn: accountSession !== null });
     response.headers.set(RESTARTS_HEADER, String(result.restarts));
   } else {
     backend = 'error';
@@ -205,7 +172,8 @@ export async function serve(request: Request, env: ServiceEnv): Promise<Response
   const cacheControl = deliveredCacheControl(mode, backend, env.config);
   if (cacheControl !== undefined) response.headers.set('Cache-Control', cacheControl);
   if (override.kind === 'ignored') response.headers.set(OVERRIDE_IGNORED_HEADER, override.reason);
-  const passed = mode === 'override' || !FAILOVER_METHODS.includes(method) || (backend === 'origin' && !shareable);
+  // Past the shared cache: an override, or origin answering a request that could not share (another method included).
+  const passed = mode === 'override' || (backend === 'origin' && !shareable);
   return finish(response, {
     backend,
     cacheResponse: cacheResponseOf({ backend, fromCache, passed }),
@@ -250,34 +218,57 @@ export function serviceFailure(
   env: Pick<ServiceEnv, 'config' | 'configProblems' | 'requestId' | 'clock' | 'log' | 'connection' | 'edgeFacts'>,
   arrival: Arrival,
 ): Response {
-  const totalMs = env.clock.now() - arrival.clockMs;
   const page = unavailablePage();
   page.headers.set(BACKEND_NAME_HEADER, 'error');
   page.headers.set(RESTARTS_HEADER, '0');
-  page.headers.set(HSTS_HEADER, STRICT_TRANSPORT_SECURITY);
   page.headers.set('Cache-Control', deliveredCacheControl('failover', 'error', env.config)!);
+  return deliver(request, env, arrival, page, { backend: 'error', cacheResponse: 'ERROR', attempts: [], override: null, error });
+}
+
+/** What one answer's log line says beyond the request itself. */
+interface AnswerFields {
+  readonly backend: BackendName | 'error';
+  readonly cacheResponse: CacheResponse;
+  readonly attempts: readonly AttemptRecord[];
+  readonly override: string | null;
+  readonly suspectScope?: string | null;
+  readonly outageMemoryError?: string | null;
+  readonly missMemoryError?: string | null;
+  readonly error?: string;
+}
+
+type DeliverEnv = Pick<ServiceEnv, 'config' | 'configProblems' | 'requestId' | 'clock' | 'log' | 'connection' | 'edgeFacts'>;
+
+/**
+ * Every answer's last step, served or failed: GOV.UK's `Strict-Transport-Security`, and its log line, which
+ * `env.log` makes once the answer has gone (the path and query are taken from the URL then, off the user's wait).
+ */
+function deliver(request: Request, env: DeliverEnv, arrival: Arrival, response: Response, fields: AnswerFields): Response {
+  const totalMs = env.clock.now() - arrival.clockMs;
+  response.headers.set(HSTS_HEADER, STRICT_TRANSPORT_SECURITY);
+  const { method, url } = request;
+  const userAgent = request.headers.get('User-Agent');
+  const answer = { status: response.status, headers: response.headers };
   env.log(() =>
     logRecord({
+      ...fields,
       received: arrival.date,
       requestId: env.requestId,
-      method: request.method,
-      path: rawPath(request.url),
-      query: queryOf(request.url),
+      method,
+      path: rawPath(url),
+      query: queryOf(url),
       clientAddress: env.connection.clientAddress,
-      userAgent: request.headers.get('User-Agent'),
-      override: null,
-      attempts: [],
-      backend: 'error',
-      answer: { status: page.status, headers: page.headers },
-      cacheResponse: 'ERROR',
+      userAgent,
+      answer,
       totalMs,
       configProblems: env.configProblems,
       personalData: env.config.logPersonalData,
       edge: env.edgeFacts?.(env.config.logPersonalData) ?? NO_EDGE_FACTS,
-      error,
     }),
   );
-  return page;
+  // A HEAD answer keeps its body here: the platform sends none for HEAD, and rebuilding the
+  // response without one would change its Content-Length.
+  return response;
 }
 
 export function unavailablePage(): Response {
